@@ -1,0 +1,98 @@
+"""Basic (till code + md5 of the password) and OAuth token resolution -> org and till."""
+
+import base64
+import binascii
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from capillary_emulator.errors import AuthenticationFailedError, OAuthTokenFailedError
+from capillary_emulator.models import OAuthClient, OAuthToken, Org, Till
+from capillary_emulator.orgs import OrgConfig
+
+OAUTH_HEADER = "x-cap-api-oauth-token"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: every request resolves to one org and one till."""
+
+    org: Org
+    till: Till
+
+    @property
+    def org_id(self) -> int:
+        return self.org.id
+
+    @property
+    def config(self) -> OrgConfig:
+        return OrgConfig(self.org.config)
+
+
+def authenticate(
+    session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
+) -> Caller:
+    if oauth_token:
+        return _from_token(session, oauth_token, now)
+    if authorization:
+        return _from_basic(session, authorization)
+    raise AuthenticationFailedError()
+
+
+def _from_basic(session: Session, authorization: str) -> Caller:
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise AuthenticationFailedError()
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthenticationFailedError() from None
+    code, sep, password_md5 = decoded.partition(":")
+    if not sep:
+        raise AuthenticationFailedError()
+    row = session.execute(
+        select(Till, Org).join(Org, Org.id == Till.org_id).where(Till.code == code)
+    ).first()
+    if row is None or not secrets.compare_digest(row[0].password_md5, password_md5.lower()):
+        raise AuthenticationFailedError()
+    return Caller(org=row[1], till=row[0])
+
+
+def _from_token(session: Session, token: str, now: datetime) -> Caller:
+    row = session.execute(
+        select(OAuthToken.expires_at, Till, Org)
+        .join(Till, Till.id == OAuthToken.till_id)
+        .join(Org, Org.id == OAuthToken.org_id)
+        .where(OAuthToken.token == token)
+    ).first()
+    if row is None or row[0] <= now:
+        raise AuthenticationFailedError()
+    return Caller(org=row[2], till=row[1])
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    ttl_seconds: int
+
+
+def issue_oauth_token(session: Session, *, key: str, secret: str, now: datetime) -> IssuedToken:
+    client = session.execute(select(OAuthClient).where(OAuthClient.key == key)).scalar_one_or_none()
+    if client is None or not secrets.compare_digest(client.secret, secret):
+        raise OAuthTokenFailedError()
+    # Capillary issues an RS256 JWT; clients treat it as opaque, so an opaque random token
+    # with the same lifetime semantics is enough and needs no key material.
+    token = "capemu." + secrets.token_urlsafe(32)
+    session.add(
+        OAuthToken(
+            token=token,
+            org_id=client.org_id,
+            till_id=client.till_id,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=client.ttl_seconds),
+        )
+    )
+    return IssuedToken(access_token=token, ttl_seconds=client.ttl_seconds)

@@ -1,0 +1,115 @@
+"""The emulator clock: system time, shifted by an offset or frozen, shared by all workers.
+
+Its state is one database row, so every server process sharing the database sees the same time.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from capillary_emulator.models import EmulatorState
+
+STATE_ID = 1
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    now: datetime
+    frozen: bool
+
+
+def read_clock(session: Session) -> ClockReading:
+    row = session.execute(
+        select(EmulatorState.clock_offset_us, EmulatorState.frozen_at).where(
+            EmulatorState.id == STATE_ID
+        )
+    ).first()
+    if row is None:
+        return ClockReading(system_now(), False)
+    offset_us, frozen_at = row
+    if frozen_at is not None:
+        return ClockReading(frozen_at, True)
+    return ClockReading(system_now() + timedelta(microseconds=offset_us), False)
+
+
+def now(session: Session) -> datetime:
+    return read_clock(session).now
+
+
+def _write(session: Session, *, offset_us: int, frozen_at: datetime | None) -> None:
+    session.execute(
+        update(EmulatorState)
+        .where(EmulatorState.id == STATE_ID)
+        .values(clock_offset_us=offset_us, frozen_at=frozen_at)
+    )
+
+
+def set_time(session: Session, moment: datetime) -> ClockReading:
+    reading = read_clock(session)
+    if reading.frozen:
+        _write(session, offset_us=0, frozen_at=moment)
+    else:
+        _write(session, offset_us=_micros(moment - system_now()), frozen_at=None)
+    return read_clock(session)
+
+
+def advance(session: Session, delta: timedelta) -> ClockReading:
+    return set_time(session, read_clock(session).now + delta)
+
+
+def freeze(session: Session, frozen: bool) -> ClockReading:
+    reading = read_clock(session)
+    if frozen:
+        _write(session, offset_us=0, frozen_at=reading.now)
+    else:
+        _write(session, offset_us=_micros(reading.now - system_now()), frozen_at=None)
+    return read_clock(session)
+
+
+def reset(session: Session) -> None:
+    _write(session, offset_us=0, frozen_at=None)
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_DURATION = re.compile(
+    r"^(?P<sign>[-+])?P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """ISO-8601 duration such as "P1D", "-PT15M", "P1W2DT3H"; a year is 365 days, a month 30."""
+    match = _DURATION.match(text.strip())
+    parts = {
+        k: float(v) for k, v in (match.groupdict() if match else {}).items() if v and k != "sign"
+    }
+    if not parts or text.strip().endswith("T"):
+        raise ValueError(f"not an ISO-8601 duration: {text!r}")
+    delta = timedelta(
+        days=parts.get("years", 0) * 365
+        + parts.get("months", 0) * 30
+        + parts.get("weeks", 0) * 7
+        + parts.get("days", 0),
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
+    return -delta if text.strip().startswith("-") else delta
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO-8601 timestamp; one without an offset is taken as UTC."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,64 @@
+"""Request-scoped dependencies: one session per request, the caller, the clock's `now`.
+
+Endpoints and these dependencies are `async def` on purpose: each request runs one short
+transaction inline on the event loop instead of hopping to the threadpool (see
+docs/architecture.md, "Data access").
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from capillary_emulator import clock
+from capillary_emulator.auth import OAUTH_HEADER, Caller, authenticate
+from capillary_emulator.config import Settings
+from capillary_emulator.errors import AccessDeniedError, CapillaryError
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    except CapillaryError as exc:
+        if exc.keep_changes:
+            session.commit()
+        raise
+    finally:
+        session.close()  # rolls back whatever the router did not commit
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    session: Session
+    caller: Caller
+    now: datetime
+    settings: Settings
+
+
+async def get_context(request: Request, session: SessionDep) -> RequestContext:
+    now = clock.now(session)
+    caller = authenticate(
+        session,
+        authorization=request.headers.get("authorization"),
+        oauth_token=request.headers.get(OAUTH_HEADER),
+        now=now,
+    )
+    return RequestContext(
+        session=session, caller=caller, now=now, settings=request.app.state.settings
+    )
+
+
+ContextDep = Annotated[RequestContext, Depends(get_context)]
+
+
+async def require_admin(request: Request) -> None:
+    token = request.app.state.settings.admin_token
+    if token and request.headers.get("x-capemu-admin-token") != token:
+        raise AccessDeniedError(detail="the /_emulator control plane needs X-CAPEMU-ADMIN-TOKEN")

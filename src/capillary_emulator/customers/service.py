@@ -1,0 +1,168 @@
+"""Finding customers by identifier, and the customer shapes Capillary responses embed."""
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
+from capillary_emulator.models import Customer, CustomerIdentifier, Org, Till
+
+IDENTIFIER_TYPES = {
+    "mobile": "mobile",
+    "email": "email",
+    "externalid": "externalId",
+    "external_id": "externalId",
+    "cardnumber": "cardnumber",
+    "card_number": "cardnumber",
+    "cardexternalid": "cardExternalId",
+    "card_external_id": "cardExternalId",
+    "wechat": "wechat",
+    "martjackid": "martjackId",
+    "fbid": "fbId",
+    "id": "id",
+    "userid": "id",
+    "user_id": "id",
+}
+"""Every spelling clients use (MOBILE, EXTERNAL_ID, externalId, ...) -> the stored type."""
+
+SOURCES = {
+    "FACEBOOK", "WEB_ENGAGE", "WECHAT", "INSTORE", "MARTJACK", "TMALL", "TAOBAO", "JD",
+    "ECOMMERCE", "WEBSITE", "LINE", "MOBILE_APP", "ALL",
+}  # fmt: skip
+
+
+def identifier_type(raw: object, *, allowed: set[str] | None = None) -> str:
+    """The canonical identifier type, or 8013 for one Capillary does not know."""
+    if not isinstance(raw, str):
+        raise InvalidIdentifierError()
+    kind = IDENTIFIER_TYPES.get(raw.strip().lower())
+    if kind is None or (allowed is not None and kind not in allowed):
+        raise InvalidIdentifierError()
+    return kind
+
+
+def find_customer(session: Session, org: Org, kind: str, value: object) -> Customer:
+    """The org's customer holding that identifier; 8015 when there is none.
+
+    Mobile numbers resolve with or without the org's default country code, as Capillary's do.
+    Another org's customers are never found.
+    """
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
+        raise CustomerNotFoundError()
+    text = str(value).strip()
+    if kind == "id":
+        if not text.isdigit():
+            raise CustomerNotFoundError()
+        customer = session.execute(
+            select(Customer).where(Customer.id == int(text), Customer.org_id == org.id)
+        ).scalar_one_or_none()
+        if customer is None:
+            raise CustomerNotFoundError()
+        return customer
+    candidates = [text]
+    if kind == "mobile":
+        digits = text.lstrip("+")
+        candidates = [digits]
+        code = org.default_country_code
+        if code and not digits.startswith(code):
+            candidates.append(code + digits)
+    customer = session.execute(
+        select(Customer)
+        .join(CustomerIdentifier, CustomerIdentifier.customer_id == Customer.id)
+        .where(
+            CustomerIdentifier.org_id == org.id,
+            CustomerIdentifier.type == kind,
+            CustomerIdentifier.value.in_(candidates),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    if customer is None:
+        raise CustomerNotFoundError()
+    return customer
+
+
+def identifiers_of(session: Session, customer_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    rows = session.execute(
+        select(CustomerIdentifier.customer_id, CustomerIdentifier.type, CustomerIdentifier.value)
+        .where(CustomerIdentifier.customer_id.in_(customer_ids))
+        .order_by(CustomerIdentifier.id)
+    ).all()
+    found: dict[int, list[tuple[str, str]]] = {cid: [] for cid in customer_ids}
+    for cid, kind, value in rows:
+        found[cid].append((kind, value))
+    return found
+
+
+def party(customer: Customer) -> dict[str, Any]:
+    """`transferredFrom` / `transferredTo`: the short customer shape of transfer responses."""
+    return {"userId": customer.id, "firstName": customer.first_name, "lastName": customer.last_name}
+
+
+def org_timezone(org: Org) -> timezone:
+    sign = -1 if org.timezone.startswith("-") else 1
+    hours, minutes = org.timezone.lstrip("+-").split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def iso_in_org(moment: datetime, org: Org) -> str:
+    """ISO-8601 with the org's offset, seconds precision: "2018-03-05T15:52:47+05:30"."""
+    return moment.astimezone(org_timezone(org)).replace(microsecond=0).isoformat()
+
+
+def legacy_in_org(moment: datetime, org: Org) -> str:
+    """Capillary's legacy form in the org's time zone: "2021-07-16 15:53:42"."""
+    return moment.astimezone(org_timezone(org)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def customer_object(session: Session, customer: Customer, org: Org) -> dict[str, Any]:
+    """The full v2 customer object (`transferFrom` / `transferTo` of isTransferrable)."""
+    till = session.get(Till, customer.created_by_till_id) if customer.created_by_till_id else None
+    actor = (
+        {"id": till.id, "code": till.code, "name": till.code, "type": "TILL"}
+        if till
+        else {"id": -1, "code": "", "name": "", "type": "TILL"}
+    )
+    created = iso_in_org(customer.created_at, org)
+    modified = iso_in_org(customer.modified_at, org)
+    attribution = {
+        "createDate": created,
+        "createdBy": actor,
+        "modifiedBy": actor,
+        "modifiedDate": modified,
+    }
+    identifiers = identifiers_of(session, [customer.id])[customer.id]
+    channels = [
+        {
+            "type": kind,
+            "value": value,
+            "primary": True,
+            "verified": False,
+            "meta": {"residence": False, "office": False},
+            "attributes": {},
+        }
+        for kind, value in identifiers
+        if kind in ("mobile", "email")
+    ]
+    return {
+        "id": customer.id,
+        "profiles": [
+            {
+                "firstName": customer.first_name,
+                "lastName": customer.last_name,
+                "attribution": attribution,
+                "fields": {},
+                "identifiers": [{"type": kind, "value": value} for kind, value in identifiers],
+                "commChannels": channels,
+                "source": customer.source,
+                "userId": customer.id,
+                "accountId": customer.account_id,
+                "conflictingProfileList": [],
+                "autoUpdateTime": modified,
+            }
+        ],
+        "loyaltyInfo": {"loyaltyType": customer.loyalty_type, "attributionV2": attribution},
+        "segments": {},
+        "extendedFields": {},
+    }

@@ -1,0 +1,434 @@
+"""One class per Capillary code: the code, its message template and, where fixed, the HTTP status.
+
+`http_status = None` marks a business or lookup failure: Capillary answers those with HTTP 200
+and `errors[]` (the `CAPEMU_BUSINESS_ERROR_STATUS` setting switches them to 400).
+Messages are Capillary's own wording; `{placeholders}` are filled from keyword arguments.
+"""
+
+from typing import Any, ClassVar
+
+
+class CapillaryError(Exception):
+    code: ClassVar[int]
+    message: ClassVar[str]
+    http_status: ClassVar[int | None] = None
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        self.text = message if message is not None else self.message.format(**params)
+        self.keep_changes = False
+        """Set when the failure itself must be remembered (a wrong OTP counts as an attempt)."""
+        super().__init__(f"{self.code}: {self.text}")
+
+    def item(self) -> dict[str, Any]:
+        return {"status": False, "code": self.code, "message": self.text}
+
+
+class CapillaryWarning(CapillaryError):
+    """Reported in `warnings[]`; the request itself is answered normally."""
+
+
+# --- request level (fixed HTTP status) --------------------------------------------------------
+
+
+class InvalidInputError(CapillaryError):
+    code = 400
+    message = "Invalid input: {detail}"
+    http_status = 400
+
+
+class MalformedJsonError(CapillaryError):
+    code = 400
+    message = "Malformed JSON in request body: {detail}"
+    http_status = 400
+
+
+class AuthenticationFailedError(CapillaryError):
+    code = 401
+    message = "Authentication failed. Please check username and password."
+    http_status = 401
+
+
+class OAuthTokenFailedError(CapillaryError):
+    code = 401
+    message = "Failed to generate OAuth token"
+    http_status = 401
+
+
+class AccessDeniedError(CapillaryError):
+    code = 403
+    message = "Access denied: {detail}"
+    http_status = 403
+
+
+class ResourceNotFoundError(CapillaryError):
+    code = 404
+    message = "Incorrect resource: {path} does not exist"
+    http_status = 404
+
+
+class MethodNotAllowedError(CapillaryError):
+    code = 405
+    message = "Operation not supported: {method} {path}"
+    http_status = 405
+
+
+class UnsupportedMediaTypeError(CapillaryError):
+    code = 415
+    message = "Unsupported media type: the request body must be application/json"
+    http_status = 415
+
+
+class InternalError(CapillaryError):
+    code = 500
+    message = "Requests failed: unexpected emulator error (see the server log)"
+    http_status = 500
+
+
+class InjectedFaultError(CapillaryError):
+    code = 503
+    message = "Service unavailable (fault injected by the emulator)"
+    http_status = 503
+
+
+# --- points transfer (seed table 412-419) -----------------------------------------------------
+
+
+class FraudCheckConfigInvalidError(CapillaryError):
+    code = 412
+    message = (
+        "Configuration key CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER in the config_keys table "
+        "is not set properly."
+    )
+
+
+class FraudCheckConfigUnreadableError(CapillaryError):
+    code = 413
+    message = "Problem fetching the configuration key CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER"
+
+
+class RecipientIsFraudError(CapillaryError):
+    code = 414
+    message = (
+        "Destination customer status is fraud. Points cannot be transferred to customers "
+        "with fraud status."
+    )
+
+
+class SenderIsFraudError(CapillaryError):
+    code = 415
+    message = (
+        "Source customer status is fraud. Points cannot be transferred by customers "
+        "with fraud status."
+    )
+
+
+class SameCustomerTransferError(CapillaryError):
+    code = 418
+    message = "From and To customers are same."
+
+
+class MergedCustomerError(CapillaryError):
+    code = 419
+    message = "Merged customer found with id: {customer_id}"
+
+
+class PointsToBeTransferredInvalidError(CapillaryError):
+    code = 422
+    message = "pointsToBeTransferred value is invalid"
+
+
+class InvalidPayloadFieldError(CapillaryError):
+    code = 434
+    message = "Invalid {field} set in the request payload"
+
+
+class GroupActionForNonGroupError(CapillaryError):
+    code = 3316
+    message = "Group redemption action executed for non-group redemption payload."
+
+
+# --- points (seed table 801-905) --------------------------------------------------------------
+
+
+class InvalidRedeemPointsError(CapillaryError):
+    code = 801
+    message = "Points you are trying to redeem are invalid"
+
+
+class InsufficientCurrentPointsError(CapillaryError):
+    code = 804
+    message = "Insufficient current points."
+
+
+class PointsNotMultipleError(CapillaryError):
+    code = 807
+    message = (
+        "Unable to redeem. Make sure that the points you are trying to redeem is a multiple "
+        "of {multiple}. Check the points redemption configuration of your organization."
+    )
+
+
+class PointsNotWholeError(CapillaryError):
+    code = 807
+    message = "Redemptions points not divisible"
+
+
+class InvalidValidationCodeError(CapillaryError):
+    code = 808
+    message = "Unable to redeem. Validation code is invalid."
+
+
+class RedeemCustomerFraudError(CapillaryError):
+    code = 809
+    message = "Unable to process. Customer is marked as fraud."
+
+
+class ReversalPointsMismatchError(CapillaryError):
+    code = 810
+    message = "Mismatch in points for revert API call"
+
+
+class RedeemCustomerNotFoundError(CapillaryError):
+    code = 816
+    message = "Unable to find customer in this organization"
+
+
+class RedeemInsufficientPointsError(CapillaryError):
+    code = 818
+    message = "Current points are less than points requested for redemption."
+
+
+class PointsTransferNotAllowedError(CapillaryError):
+    code = 818
+    message = "Points transfer is not allowed for the organization (ALLOW_POINTS_TRANSFER is off)."
+
+
+class RedeemAboveMaximumError(CapillaryError):
+    code = 819
+    message = "Points you are trying to redeem are more than the maximum allowed redemption limit."
+
+
+class RedeemBelowMinimumError(CapillaryError):
+    code = 821
+    message = "Points you are trying to redeem are less than the minimum redemption limit"
+
+
+class RedemptionTimeInvalidError(CapillaryError):
+    code = 859
+    message = "The redemption time you have passed is invalid"
+
+
+class NotEnrolledInLoyaltyError(CapillaryError):
+    code = 881
+    message = "Customer is not registered into the loyalty program."
+
+
+class InvalidProgramError(CapillaryError):
+    code = 885
+    message = "Invalid program id passed"
+
+
+class PointsProcessingFailedError(CapillaryError):
+    code = 889
+    message = "Points processing failed, Please try again later"
+
+
+class InvalidReversalPointsError(CapillaryError):
+    code = 901
+    message = "Invalid points or points redemption Id passed."
+
+
+class RedemptionNotFoundError(CapillaryError):
+    code = 902
+    message = "Redemption ID does not exist."
+
+
+class InvalidCustomerDetailsError(CapillaryError):
+    code = 904
+    message = "Invalid customer details passed."
+
+
+class ReversalDisabledWarning(CapillaryWarning):
+    code = 905
+    message = "points redemption reversal is disabled for the org."
+
+
+class RedeemFraudStatusError(CapillaryError):
+    code = 3045
+    message = (
+        "Points Redemption is not allowed for the customer with id {customer_id} as the "
+        "status is fraud."
+    )
+
+
+class AlreadyReversedError(CapillaryError):
+    code = 3802
+    message = "Points reversal redeemed points already reversed."
+
+
+# --- OTP (600-606) ----------------------------------------------------------------------------
+
+
+class OtpInvalidActionError(CapillaryError):
+    code = 600
+    message = '"Invalid or Null action passed"'
+
+
+class OtpInvalidEntityTypeError(CapillaryError):
+    code = 601
+    message = '"Invalid or Null entity type passed"'
+
+
+class OtpInvalidEntityValueError(CapillaryError):
+    code = 602
+    message = '"Invalid or Null entity value passed"'
+
+
+class OtpInvalidChannelError(CapillaryError):
+    code = 603
+    message = '"Invalid or Null channel passed"'
+
+
+class OtpMissingError(CapillaryError):
+    code = 604
+    message = '"No OTP passed"'
+
+
+class OtpInvalidOrExpiredError(CapillaryError):
+    code = 605
+    message = '"OTP is either invalid, expired, or null"'
+
+
+class OtpGenerationFailedError(CapillaryError):
+    code = 606
+    message = '"Unable to generate OTP"'
+
+
+# --- user groups ------------------------------------------------------------------------------
+
+
+class TransferNotPermittedError(CapillaryError):
+    code = 830
+    message = "User does not have permissions to transfer points from this entity"
+
+
+class FromEntityMissingError(CapillaryError):
+    code = 1206
+    message = "fromEntity is missing in the request payload"
+
+
+class ToEntityMissingError(CapillaryError):
+    code = 1207
+    message = "toEntity is missing in the request payload"
+
+
+class EntityTypeInvalidError(CapillaryError):
+    code = 1208
+    message = "Entity type is missing or invalid in the request payload"
+
+
+class GroupNotValidError(CapillaryError):
+    code = 1645
+    message = "group details passed are not valid"
+
+
+class NotGroupMemberError(CapillaryError):
+    code = 1651
+    message = "Points transfer from a group can not be done by a user who is not part of the group."
+
+
+class GroupLoyaltyDisabledError(CapillaryError):
+    code = 1646
+    message = "User group loyalty is not enabled for the org (ENABLE_USER_GROUP_LOYALTY is off)."
+
+
+# --- customers and lookups --------------------------------------------------------------------
+
+
+class InvalidSourceError(CapillaryError):
+    code = 8012
+    message = "Invalid source passed."
+
+
+class InvalidIdentifierError(CapillaryError):
+    code = 8013
+    message = "Invalid identifier passed"
+
+
+class CustomerNotFoundError(CapillaryError):
+    code = 8015
+    message = "Customer not found for the given identifiers"
+
+
+# --- points ledger (11xxx) --------------------------------------------------------------------
+
+
+class LedgerNoEntriesError(CapillaryError):
+    code = 11003
+    message = (
+        "There are no ledger entries present for the given parameters. "
+        "Try removing parameters to widen the search"
+    )
+
+
+class LedgerEntryTypeInvalidError(CapillaryError):
+    code = 11007
+    message = "Invalid ledgerEntryType passed in request"
+
+
+class PointCategoryTypeInvalidError(CapillaryError):
+    code = 11008
+    message = "Invalid pointCategoryType passed in request"
+
+
+class LedgerUserIdInvalidError(CapillaryError):
+    code = 11012
+    message = "Invalid userId passed in request"
+
+
+class TillIdFormatError(CapillaryError):
+    code = 11025
+    message = 'Till id format exception:For input string: "{value}"'
+
+
+class StoreTillsNotFoundError(CapillaryError):
+    code = 11026
+    message = "No tills found for store with {detail}"
+
+
+class TillIdsInvalidError(CapillaryError):
+    code = 11027
+    message = "Invalid tillIds: {value}"
+
+
+class TillFilterConflictError(CapillaryError):
+    code = 11028
+    message = (
+        "Multiple input parameters set. Please provide only one of the following: "
+        "tillId, tillIds, storeCode or storeId"
+    )
+
+
+class LedgerLimitTooLargeError(CapillaryError):
+    code = 11029
+    message = "Limit cannot be greater than {limit}"
+
+
+class LedgerInvalidInputError(CapillaryError):
+    code = 11030
+    message = "Invalid input: {detail}"
+
+
+# --- emulator control plane -------------------------------------------------------------------
+
+
+class SeedDocumentError(CapillaryError):
+    code = 400
+    message = "Invalid seed document at {path}: {problem}"
+    http_status = 400
+
+
+class ControlRequestError(CapillaryError):
+    code = 400
+    message = "Invalid control request: {detail}"
+    http_status = 400

@@ -1,0 +1,59 @@
+"""create_app(settings): routers, handlers, middleware; the engine lives on app.state."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from capillary_emulator import __version__, lifecycle
+from capillary_emulator.config import Settings
+from capillary_emulator.db import make_engine, make_session_factory
+from capillary_emulator.emulator.router import router as emulator_router
+from capillary_emulator.envelope import JsonBodyOnly, install_handlers
+from capillary_emulator.groups.router import router as groups_router
+from capillary_emulator.ledger.router import router as ledger_router
+from capillary_emulator.oauth.router import router as oauth_router
+from capillary_emulator.otp.router import router as otp_router
+from capillary_emulator.redemptions.router import router as redemptions_router
+from capillary_emulator.reversals.router import router as reversals_router
+from capillary_emulator.transfers.router import router as transfers_router
+
+OPENAPI_TAGS = [
+    {"name": "emulator", "description": "The emulator's control plane (not part of Capillary)."},
+    {"name": "points", "description": "Capillary's v2 points API (and the v1.1 redemption)."},
+    {"name": "otp", "description": "Capillary's v2 OTP API."},
+    {"name": "oauth", "description": "Capillary OAuth tokens."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        lifecycle.prepare(engine, settings)
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="capillary-emulator",
+        version=__version__,
+        description="A local, stateful emulator of Capillary's v2 loyalty points API.",
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_handlers(app)
+    app.add_middleware(JsonBodyOnly)
+    app.include_router(oauth_router)
+    app.include_router(otp_router)
+    app.include_router(transfers_router)
+    app.include_router(groups_router)
+    app.include_router(redemptions_router)
+    app.include_router(reversals_router)
+    app.include_router(ledger_router)
+    app.include_router(emulator_router)
+    return app

@@ -1,0 +1,164 @@
+"""Test harness: a real database (a SQLite file, or Postgres via CAPEMU_TEST_DATABASE_URL),
+the schema built by the real migrations, and the demo seed restored before every test."""
+
+import base64
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
+
+from capillary_emulator.config import DEMO_SEED_FILE, Settings
+from capillary_emulator.main import create_app
+
+DEMO_ORG = 100458
+DEMO_TILL = "org2.till1"
+DEMO_PASSWORD = "till123"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def basic_auth(till: str = DEMO_TILL, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    token = f"{till}:{hashlib.md5(password.encode()).hexdigest()}"
+    return {"Authorization": "Basic " + base64.b64encode(token.encode()).decode()}
+
+
+DEMO_AUTH = basic_auth()
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def _fresh_database_url(tmp_root: Path, name: str) -> str:
+    """An empty database: a new SQLite file, or a new database on the test Postgres server."""
+    pg = os.environ.get("CAPEMU_TEST_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{tmp_root / (name + '.db')}"
+    base = make_url(pg)
+    database = f"{base.database}_{name}_{os.getpid()}"
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    return base.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _fresh_database_url(tmp_path_factory.mktemp("db"), "emulator")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, seed_file=DEMO_SEED_FILE)
+
+
+@pytest.fixture(scope="session")
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def client(app_client: TestClient) -> TestClient:
+    """The in-process emulator, reset to exactly the demo seed."""
+    response = app_client.post("/_emulator/reset")
+    assert response.status_code == 200, response.text
+    return app_client
+
+
+@pytest.fixture
+def session(app_client: TestClient) -> Iterator[Any]:
+    """A session on the emulator's own database, for asserting state directly."""
+    factory = app_client.app.state.session_factory  # type: ignore[attr-defined]
+    with factory() as s:
+        yield s
+
+
+def audit_ok(client: TestClient | httpx.Client) -> None:
+    body = client.get("/_emulator/audit").json()
+    assert body["ok"], body["violations"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`capillary-emulator serve` as a real process over HTTP."""
+
+    def __init__(self, database_url: str, workers: int = 1, env: dict[str, str] | None = None):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "CAPEMU_DATABASE_URL": database_url,
+            "CAPEMU_LOG_LEVEL": "warning",
+            **(env or {}),
+        }
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> "LiveServer":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "capillary_emulator.cli", "serve", "--port", str(self.port),
+             "--workers", str(self.workers)],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    self.process.stderr.read().decode() if self.process.stderr else ""
+                )
+            try:
+                if httpx.get(self.base_url + "/_emulator/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("emulator did not become healthy")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Path) -> Iterator[Any]:
+    """Start real servers: `live_server_factory(workers=2)`; each on a fresh database."""
+    servers: list[LiveServer] = []
+
+    def start(workers: int = 1, env: dict[str, str] | None = None) -> LiveServer:
+        url = _fresh_database_url(tmp_path, f"live{len(servers)}")
+        server = LiveServer(url, workers=workers, env=env)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
