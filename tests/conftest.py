@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.orm import Session
 
 from capillary_emulator.config import DEMO_SEED_FILE, Settings
 from capillary_emulator.main import create_app
@@ -24,6 +25,8 @@ DEMO_ORG = 100458
 DEMO_TILL = "org2.till1"
 DEMO_PASSWORD = "till123"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SERVE_COMMAND = ["capillary-emulator", "serve"]
+"""The start command of the docker image and compose file; live servers run exactly this."""
 
 
 def basic_auth(till: str = DEMO_TILL, password: str = DEMO_PASSWORD) -> dict[str, str]:
@@ -77,12 +80,35 @@ def client(app_client: TestClient) -> TestClient:
     return app_client
 
 
+@pytest.fixture(scope="session")
+def _reader_engine(database_url: str) -> Iterator[Any]:
+    # Autocommit, and without the emulator's BEGIN IMMEDIATE hook: reads hold no lock, so a test
+    # can read state while the app it drives keeps writing (or truncates, on reset).
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def session(app_client: TestClient) -> Iterator[Any]:
-    """A session on the emulator's own database, for asserting state directly."""
-    factory = app_client.app.state.session_factory  # type: ignore[attr-defined]
-    with factory() as s:
+def session(_reader_engine: Any, client: TestClient) -> Iterator[Session]:
+    """A read session on the emulator's database. Every query sees the latest committed state
+    (objects are expired before each statement and after each `get`); never write with it."""
+    with Session(_reader_engine) as s:
+
+        @event.listens_for(s, "do_orm_execute")
+        def _fresh(state: Any) -> None:
+            state.session.expire_all()
+
+        original_get = s.get
+
+        def fresh_get(*args: Any, **kwargs: Any) -> Any:
+            s.rollback()
+            s.expire_all()
+            return original_get(*args, **kwargs)
+
+        s.get = fresh_get  # type: ignore[method-assign]
         yield s
+        s.rollback()
 
 
 def audit_ok(client: TestClient | httpx.Client) -> None:
@@ -112,8 +138,9 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> "LiveServer":
+        executable = str(Path(sys.executable).parent / SERVE_COMMAND[0])
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "capillary_emulator.cli", "serve", "--port", str(self.port),
+            [executable, *SERVE_COMMAND[1:], "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
             env=self.env,
             cwd=PROJECT_ROOT,

@@ -1,12 +1,24 @@
-"""Bringing a database up: migrate, seed a fresh one, keep an existing one; reset to the seed."""
+"""Bringing a database up: migrate, seed a fresh one, keep an existing one; reset to the seed.
 
+Seeding and resetting restore a *snapshot*: the configured seed document is loaded once per
+process into a private in-memory SQLite database, and its rows are copied into the real
+database with one bulk insert per table, every timestamp shifted by the time elapsed since the
+snapshot was taken. That equals loading the document now, row for row and id for id, at a
+fraction of the cost (reset of the demo data is a few dozen statements).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, Integer, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
 from capillary_emulator.config import Settings
+from capillary_emulator.db import Base, UTCDateTime
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.service import clear_database, load_seed, org_part, read_seed_file
 
@@ -14,23 +26,27 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
 
-def migrate(url: str) -> None:
-    from alembic import command
+def _alembic_config() -> Any:
     from alembic.config import Config
 
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return config
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+
+    config = _alembic_config()
     config.attributes["url"] = url
     command.upgrade(config, "head")
 
 
-def _head_revision() -> str:
-    from alembic.config import Config
+@lru_cache(maxsize=1)
+def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -40,13 +56,11 @@ def is_ready(engine: Engine) -> bool:
     if not inspect(engine).has_table("emulator_state"):
         return False
     with engine.connect() as connection:
-        from sqlalchemy import text
-
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         seeded = connection.execute(
             select(EmulatorState.seeded_at).where(EmulatorState.id == clock.STATE_ID)
         ).scalar()
-    return version == _head_revision() and seeded is not None
+    return version == head_revision() and seeded is not None
 
 
 def prepare(engine: Engine, settings: Settings) -> None:
@@ -61,19 +75,75 @@ def prepare(engine: Engine, settings: Settings) -> None:
             session.add(state)
             session.flush()
         if state.seeded_at is None:
-            now = clock.system_now()
-            load_seed(session, read_seed_file(settings.seed_file), now=now)
-            state.seeded_at = now
+            clear_database(session)
+            restore_seed(session, settings.seed_file, now=clock.system_now())
+            state.seeded_at = clock.system_now()
 
 
 def reset(session: Session, settings: Settings, *, org_id: int | None = None) -> None:
     """Back to exactly the configured seed, and the clock back to system time."""
-    document = read_seed_file(settings.seed_file)
     clock.reset(session)
     now = clock.system_now()
     clear_database(session, org_id=org_id)
-    if org_id is not None:
-        document = org_part(document, org_id)  # type: ignore[assignment]
-        if document is None:
-            return
-    load_seed(session, document, now=now)
+    if org_id is None:
+        restore_seed(session, settings.seed_file, now=now)
+        return
+    document = org_part(read_seed_file(settings.seed_file), org_id)
+    if document is not None:
+        load_seed(session, document, now=now)
+
+
+@dataclass(frozen=True)
+class SeedSnapshot:
+    taken_at: datetime
+    rows: dict[str, list[dict[str, Any]]]
+
+
+@lru_cache(maxsize=4)
+def _snapshot(path: str, mtime_ns: int) -> SeedSnapshot:
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    taken_at = clock.system_now()
+    with Session(engine) as session:
+        load_seed(session, read_seed_file(Path(path)), now=taken_at)
+        session.flush()
+        rows = {
+            table.name: [dict(row._mapping) for row in session.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+            if table.name != EmulatorState.__tablename__
+        }
+    engine.dispose()
+    return SeedSnapshot(taken_at=taken_at, rows=rows)
+
+
+def restore_seed(session: Session, seed_file: Path, *, now: datetime) -> None:
+    """Write the seed file's snapshot into an empty database as if it were loaded at `now`."""
+    snapshot = _snapshot(str(seed_file), seed_file.stat().st_mtime_ns)
+    shift = now - snapshot.taken_at
+    for table in Base.metadata.sorted_tables:
+        rows = snapshot.rows.get(table.name)
+        if not rows:
+            continue
+        times = [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
+        if times:
+            rows = [
+                {**row, **{t: row[t] + shift for t in times if row[t] is not None}} for row in rows
+            ]
+        session.execute(table.insert(), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        _advance_sequences(session)
+
+
+def _advance_sequences(session: Session) -> None:
+    # Rows were inserted with explicit ids, which Postgres sequences do not see: move every
+    # sequence past the highest id, in one statement.
+    calls = []
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].autoincrement is not False and isinstance(pk[0].type, Integer):
+            column = pk[0].name
+            calls.append(
+                f"setval(pg_get_serial_sequence('{table.name}', '{column}'), "
+                f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table.name}), false)"
+            )
+    session.execute(text("SELECT " + ", ".join(calls)))

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.clock import parse_duration, parse_instant
@@ -475,12 +475,10 @@ def clear_database(session: Session, *, org_id: int | None = None) -> None:
         t for t in reversed(Base.metadata.sorted_tables) if t.name != EmulatorState.__tablename__
     ]
     if org_id is None:
-        if session.get_bind().dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                session.execute(table.delete())
+        # DELETE rather than TRUNCATE: on the small tables of a test run it is several times
+        # faster on Postgres; sequences are moved past the restored ids by the caller.
+        for table in tables:
+            session.execute(table.delete())
         return
     customer_ids = select(Customer.id).where(Customer.org_id == org_id).scalar_subquery()
     group_ids = select(UserGroup.id).where(UserGroup.org_id == org_id).scalar_subquery()

@@ -1,0 +1,44 @@
+"""The docker-compose stack cannot run here (no Docker engine), so its wiring is checked."""
+
+import tomllib
+
+import yaml
+
+from conftest import PROJECT_ROOT, SERVE_COMMAND
+
+
+def _compose() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+
+
+class TestComposeFile:
+    def test_postgres_has_a_healthcheck(self):
+        postgres = _compose()["services"]["postgres"]
+        assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+    def test_emulator_waits_for_healthy_postgres(self):
+        emulator = _compose()["services"]["emulator"]
+        assert emulator["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+    def test_emulator_points_at_the_postgres_service(self):
+        url = _compose()["services"]["emulator"]["environment"]["CAPEMU_DATABASE_URL"]
+        assert url.startswith("postgresql+psycopg://") and "@postgres:5432/" in url
+
+    def test_emulator_healthcheck_uses_health_endpoint(self):
+        test = " ".join(_compose()["services"]["emulator"]["healthcheck"]["test"])
+        assert "/_emulator/health" in test
+
+    def test_emulator_runs_the_command_the_tests_run(self):
+        command = _compose()["services"]["emulator"]["command"]
+        assert command[: len(SERVE_COMMAND)] == SERVE_COMMAND
+
+    def test_emulator_is_built_from_the_dockerfile(self):
+        assert _compose()["services"]["emulator"]["build"] == "."
+        dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+        assert '"capillary-emulator", "serve"' in dockerfile
+
+
+class TestPackaging:
+    def test_console_script_is_declared(self):
+        project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+        assert project["scripts"]["capillary-emulator"] == "capillary_emulator.cli:main"
