@@ -82,8 +82,10 @@ class TestPostSeed:
     def test_new_org_till_authenticates(self, client):
         client.post("/_emulator/seed", json=second_org(demo_document()))
         headers = basic_auth("second.org2.till1", "till123")
-        response = client.post("/v3/oauth/token/generate",
-                               json={"key": "second-demo-client-key", "secret": "demo-client-secret"})
+        response = client.post(
+            "/v3/oauth/token/generate",
+            json={"key": "second-demo-client-key", "secret": "demo-client-secret"},
+        )
         assert response.status_code == 200
         assert headers["Authorization"].startswith("Basic ")
 
