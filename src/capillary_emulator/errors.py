@@ -188,6 +188,11 @@ class ReversalPointsMismatchError(CapillaryError):
     message = "Mismatch in points for revert API call"
 
 
+class TransactionNumberInvalidError(CapillaryError):
+    code = 811
+    message = "The transaction number entered to redeem/revert points is invalid"
+
+
 class RedeemCustomerNotFoundError(CapillaryError):
     code = 816
     message = "Unable to find customer in this organization"
@@ -228,6 +233,11 @@ class InvalidProgramError(CapillaryError):
     message = "Invalid program id passed"
 
 
+class InvalidConfigurationError(CapillaryError):
+    code = 888
+    message = "Configuration is invalid. Please report to Capillary Support"
+
+
 class PointsProcessingFailedError(CapillaryError):
     code = 889
     message = "Points processing failed, Please try again later"
@@ -264,6 +274,20 @@ class RedeemFraudStatusError(CapillaryError):
 class AlreadyReversedError(CapillaryError):
     code = 3802
     message = "Points reversal redeemed points already reversed."
+
+
+class RedeemProgramInvalidError(CapillaryError):
+    code = 1101
+    message = "invalid programId passed"
+
+
+class V11FormatNotEmulatedError(CapillaryError):
+    code = 400
+    message = (
+        "format={format} is not emulated: the emulator answers v1.1 in JSON only "
+        "(omit format or send format=json)"
+    )
+    http_status = 400
 
 
 # --- OTP (600-606) ----------------------------------------------------------------------------
@@ -342,6 +366,11 @@ class GroupLoyaltyDisabledError(CapillaryError):
     message = "User group loyalty is not enabled for the org (ENABLE_USER_GROUP_LOYALTY is off)."
 
 
+class GroupTransferEntityTypeError(CapillaryError):
+    code = 1646
+    message = "Fleet group transfer entity type invalid."
+
+
 # --- customers and lookups --------------------------------------------------------------------
 
 
@@ -358,6 +387,11 @@ class InvalidIdentifierError(CapillaryError):
 class CustomerNotFoundError(CapillaryError):
     code = 8015
     message = "Customer not found for the given identifiers"
+
+
+class AccountIdMissingError(CapillaryError):
+    code = 8045
+    message = "Account id is not passed."
 
 
 # --- points ledger (11xxx) --------------------------------------------------------------------

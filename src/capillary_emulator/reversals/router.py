@@ -1,5 +1,25 @@
-"""Capillary endpoints of this feature (to be filled in by its issue)."""
+"""POST /v2/points/reverse: take back a redemption, in full or in part."""
+
+from typing import Any
 
 from fastapi import APIRouter
 
+from capillary_emulator.context import ContextDep
+from capillary_emulator.reversals.schemas import ReverseRequest
+from capillary_emulator.reversals.service import reverse_redemption
+
 router = APIRouter(tags=["points"])
+
+
+@router.post("/v2/points/reverse")
+async def reverse_points(ctx: ContextDep, body: ReverseRequest) -> dict[str, Any]:
+    result = reverse_redemption(
+        ctx.session,
+        caller=ctx.caller,
+        now=ctx.now,
+        redemption_id=body.redemptionId,
+        points_to_be_reversed=body.pointsToBeReversed,
+        identifier=body.identifier,
+    )
+    ctx.session.commit()
+    return result

@@ -1,0 +1,252 @@
+"""Reversing redemptions (POST /v2/points/reverse), in full or in several parts.
+
+Points go back into the very lots the redemption drew from, latest-expiring first (undoing the
+redemption's earliest-expiry-first draw). The part drawn from lots that have expired since is
+reported as `expired` and not restored. The ledger credit is the restored part only, so the
+ledger, the balances and the lots stay equal; `Reversal.points_milli` and
+`Redemption.reversed_milli` count both parts, so an expired part is used up all the same.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from capillary_emulator.auth import Caller
+from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.errors import (
+    AlreadyReversedError,
+    CustomerNotFoundError,
+    InvalidCustomerDetailsError,
+    InvalidIdentifierError,
+    InvalidReversalPointsError,
+    RedemptionNotFoundError,
+    ReversalDisabledWarning,
+    ReversalPointsMismatchError,
+)
+from capillary_emulator.ledger.writer import Credit, Owner, write_points_event
+from capillary_emulator.models import (
+    CUSTOMER,
+    PointAward,
+    Redemption,
+    RedemptionAllocation,
+    Reversal,
+)
+from capillary_emulator.points import MAIN, as_float, parse_points, to_milli
+from capillary_emulator.redemptions.service import MAX_POINTS, unused_code
+
+IDENTIFIER_TYPES = {"mobile", "email", "externalId", "id", "cardnumber", "cardExternalId"}
+"""Identifier types a reversal accepts (the newer docs' list; the seed's is the first three)."""
+CODE_MAX_LENGTH = 12
+
+
+@dataclass
+class TakeBack:
+    """How an amount to reverse splits over the lots the redemption drew."""
+
+    restore: list[tuple[int, int]] = field(default_factory=list)
+    """(award_id, thousandths) going back into lots that are still valid."""
+    expired_milli: int = 0
+    """Thousandths whose lots have expired: reversed, but not restored."""
+    allocations: list[dict[str, int]] = field(default_factory=list)
+    """New `reversed_milli` of each allocation touched."""
+
+    @property
+    def restored_milli(self) -> int:
+        return sum(milli for _, milli in self.restore)
+
+
+def reverse_redemption(
+    session: Session,
+    *,
+    caller: Caller,
+    now: datetime,
+    redemption_id: object,
+    points_to_be_reversed: object,
+    identifier: object,
+) -> dict[str, Any]:
+    """One PointsRedemptionReversal credit; without `points_to_be_reversed`, all that remains."""
+    if not caller.config.flag("ALLOW_POINTS_REDEMPTION_REVERSAL"):
+        return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
+    code = _redemption_code(redemption_id)
+    requested = _points_to_reverse(points_to_be_reversed)
+    kind, value = _identifier(identifier)
+
+    # The row lock serialises reversals of one redemption (across server processes on
+    # Postgres), so what remains is read only once no other reversal can change it.
+    redemption = session.execute(
+        select(Redemption)
+        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if redemption is None:
+        raise RedemptionNotFoundError()
+    try:
+        customer = find_customer(session, caller.org, kind, value)
+    except CustomerNotFoundError:
+        raise InvalidCustomerDetailsError() from None
+    if customer.id != redemption.customer_id:
+        raise InvalidCustomerDetailsError()
+
+    remaining = redemption.points_milli - redemption.reversed_milli
+    if remaining <= 0:
+        raise AlreadyReversedError()
+    amount = remaining if requested is None else requested
+    if amount > remaining:
+        raise ReversalPointsMismatchError()
+
+    take_back = _take_back(session, redemption, amount, now)
+    owner = Owner(CUSTOMER, customer.id)
+    posted = write_points_event(
+        session,
+        org_id=caller.org_id,
+        event_name="PointsRedemptionReversal",
+        now=now,
+        movements=[
+            Credit(
+                owner,
+                redemption.program_id,
+                MAIN,
+                take_back.restored_milli,
+                restore=take_back.restore,
+            )
+        ],
+        till_id=caller.till.id,
+        transaction_number=redemption.transaction_number,
+    )
+    session.execute(update(RedemptionAllocation), take_back.allocations)
+    redemption.reversed_milli += amount
+    reversal = Reversal(
+        org_id=caller.org_id,
+        code=unused_code(session, Reversal, caller.org_id),
+        redemption_id=redemption.id,
+        points_milli=amount,
+        restored_milli=take_back.restored_milli,
+        expired_milli=take_back.expired_milli,
+        till_id=caller.till.id,
+        created_at=now,
+        ledger_event_id=posted.event_ids[owner],
+    )
+    session.add(reversal)
+    session.flush()
+    return {
+        "redemptionId": redemption.code,
+        "pointsToBeReversed": as_float(amount),
+        "orgId": caller.org_id,
+        "identifier": _identifier_echo(identifier),
+        "customerId": customer.id,
+        "pointsReversed": as_float(amount),
+        "pointsReversedDetails": {
+            "available": as_float(take_back.restored_milli),
+            "expired": as_float(take_back.expired_milli),
+        },
+        "reversalId": reversal.code,
+        "warnings": [],
+    }
+
+
+def _take_back(session: Session, redemption: Redemption, amount: int, now: datetime) -> TakeBack:
+    allocations = session.execute(
+        select(
+            RedemptionAllocation.id,
+            RedemptionAllocation.award_id,
+            RedemptionAllocation.points_milli,
+            RedemptionAllocation.reversed_milli,
+            PointAward.expires_at,
+        )
+        .join(PointAward, PointAward.id == RedemptionAllocation.award_id)
+        .where(RedemptionAllocation.redemption_id == redemption.id)
+        .order_by(
+            case((PointAward.expires_at.is_(None), 0), else_=1),
+            PointAward.expires_at.desc(),
+            RedemptionAllocation.id.desc(),
+        )
+    ).all()
+    take_back = TakeBack()
+    needed = amount
+    for allocation in allocations:
+        take = min(allocation.points_milli - allocation.reversed_milli, needed)
+        if take <= 0:
+            continue
+        needed -= take
+        take_back.allocations.append(
+            {"id": allocation.id, "reversed_milli": allocation.reversed_milli + take}
+        )
+        if allocation.expires_at is not None and allocation.expires_at <= now:
+            take_back.expired_milli += take
+        else:
+            take_back.restore.append((allocation.award_id, take))
+        if needed == 0:
+            break
+    if needed:
+        # Every redemption records the lots it drew; anything else is a broken database.
+        raise RuntimeError(f"allocations of redemption {redemption.code} do not cover it")
+    return take_back
+
+
+def _redemption_code(raw: object) -> str:
+    """`redemptionId` as text (the docs type it "long"; every real one is 6 characters)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise InvalidReversalPointsError()
+    code = str(raw).strip()
+    if not code:
+        raise InvalidReversalPointsError()
+    if len(code) > CODE_MAX_LENGTH:
+        raise RedemptionNotFoundError()
+    return code
+
+
+def _points_to_reverse(raw: object) -> int | None:
+    """Thousandths asked for, or None for "all that remains"; 901 when not a positive amount."""
+    if raw is None:
+        return None
+    amount = parse_points(raw)
+    if (
+        amount is None
+        or amount <= 0
+        or amount >= MAX_POINTS
+        or amount.normalize().as_tuple().exponent < -3  # type: ignore[operator]
+    ):
+        raise InvalidReversalPointsError()
+    return to_milli(amount)
+
+
+def _identifier(raw: object) -> tuple[str, object]:
+    if not isinstance(raw, dict):
+        raise InvalidCustomerDetailsError()
+    given = raw.get("type")
+    # The newer docs' table spells the mobile identifier PHONE.
+    if isinstance(given, str) and given.strip().upper() == "PHONE":
+        return "mobile", raw.get("value")
+    try:
+        return identifier_type(given, allowed=IDENTIFIER_TYPES), raw.get("value")
+    except InvalidIdentifierError:
+        raise InvalidCustomerDetailsError() from None
+
+
+def _identifier_echo(raw: object) -> dict[str, Any] | None:
+    return {"type": raw.get("type"), "value": raw.get("value")} if isinstance(raw, dict) else None
+
+
+def _disabled_answer(
+    caller: Caller, redemption_id: object, points_to_be_reversed: object, identifier: object
+) -> dict[str, Any]:
+    """Warning 905 with nothing reversed: what Capillary answers while the config is off."""
+    amount = parse_points(points_to_be_reversed)
+    return {
+        "redemptionId": (
+            redemption_id
+            if isinstance(redemption_id, str | int) and not isinstance(redemption_id, bool)
+            else None
+        ),
+        "pointsToBeReversed": (
+            float(amount) if amount is not None and abs(amount) < MAX_POINTS else None
+        ),
+        "orgId": caller.org_id,
+        "identifier": _identifier_echo(identifier),
+        "pointsReversed": 0.0,
+        "pointsReversedDetails": {"available": 0.0, "expired": 0.0},
+        "warnings": [ReversalDisabledWarning().item()],
+    }
