@@ -2,13 +2,14 @@
 
 Seeding and resetting restore a *snapshot*: the configured seed document is loaded once per
 process into a private in-memory SQLite database, and its rows are copied into the real
-database with one bulk insert per table, every timestamp shifted by the time elapsed since the
-snapshot was taken. That equals loading the document now, row for row and id for id, at a
-fraction of the cost (reset of the demo data is a few dozen statements).
+database with one bulk insert per table, every timestamp the document sets relative to the load
+time shifted by the time elapsed since the snapshot was taken (absolute ones stay). That equals
+loading the document now, row for row and id for id, at a fraction of the cost (reset of the
+demo data is a few dozen statements).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
 from capillary_emulator.config import Settings
-from capillary_emulator.db import Base, UTCDateTime
+from capillary_emulator.db import Base
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.service import clear_database, load_seed, org_part, read_seed_file
 
@@ -97,15 +98,37 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
 class SeedSnapshot:
     taken_at: datetime
     rows: dict[str, list[dict[str, Any]]]
+    relative: dict[str, list[list[str]]]
+    """Per table and row, the timestamp columns the document sets relative to the load time
+    ("-P2D", or "now" by default): only these shift on restore. Absolute ones
+    ("2021-10-07T15:42:02+05:30") stay exactly as written."""
+
+
+_PROBE = timedelta(seconds=1)
 
 
 @lru_cache(maxsize=4)
 def _snapshot(path: str, mtime_ns: int) -> SeedSnapshot:
+    taken_at = clock.system_now()
+    rows = _load_rows(path, now=taken_at)
+    # The same document loaded a moment later tells relative times (they move with the load
+    # time) from absolute ones (they do not).
+    later = _load_rows(path, now=taken_at + _PROBE)
+    relative = {
+        name: [
+            [c for c, value in row.items() if isinstance(value, datetime) and value != other[c]]
+            for row, other in zip(table_rows, later[name], strict=True)
+        ]
+        for name, table_rows in rows.items()
+    }
+    return SeedSnapshot(taken_at=taken_at, rows=rows, relative=relative)
+
+
+def _load_rows(path: str, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
-    taken_at = clock.system_now()
     with Session(engine) as session:
-        load_seed(session, read_seed_file(Path(path)), now=taken_at)
+        load_seed(session, read_seed_file(Path(path)), now=now)
         session.flush()
         rows = {
             table.name: [dict(row._mapping) for row in session.execute(select(table))]
@@ -113,7 +136,7 @@ def _snapshot(path: str, mtime_ns: int) -> SeedSnapshot:
             if table.name != EmulatorState.__tablename__
         }
     engine.dispose()
-    return SeedSnapshot(taken_at=taken_at, rows=rows)
+    return rows
 
 
 def restore_seed(session: Session, seed_file: Path, *, now: datetime) -> None:
@@ -124,11 +147,10 @@ def restore_seed(session: Session, seed_file: Path, *, now: datetime) -> None:
         rows = snapshot.rows.get(table.name)
         if not rows:
             continue
-        times = [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
-        if times:
-            rows = [
-                {**row, **{t: row[t] + shift for t in times if row[t] is not None}} for row in rows
-            ]
+        rows = [
+            {**row, **{t: row[t] + shift for t in moving}}
+            for row, moving in zip(rows, snapshot.relative[table.name], strict=True)
+        ]
         session.execute(table.insert(), rows)
     if session.get_bind().dialect.name == "postgresql":
         _advance_sequences(session)

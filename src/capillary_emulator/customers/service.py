@@ -52,8 +52,11 @@ def find_customer(session: Session, org: Org, kind: str, value: object) -> Custo
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
         raise CustomerNotFoundError()
     text = str(value).strip()
+    if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
+        raise CustomerNotFoundError()
     if kind == "id":
-        if not text.isdigit():
+        # ASCII digits only, and short enough for a BIGINT bind (SQLite overflows otherwise).
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise CustomerNotFoundError()
         customer = session.execute(
             select(Customer).where(Customer.id == int(text), Customer.org_id == org.id)

@@ -36,9 +36,12 @@ def find_group(session: Session, org: Org, kind: str, value: object) -> UserGrou
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         raise GroupNotValidError()
     text = str(value).strip()
+    if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
+        raise GroupNotValidError()
     query = select(UserGroup).where(UserGroup.org_id == org.id)
     if kind == "id":
-        if not text.isdigit():
+        # ASCII digits only, and short enough for a BIGINT bind (SQLite overflows otherwise).
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise GroupNotValidError()
         query = query.where(UserGroup.id == int(text))
     elif kind == "externalId":

@@ -1,5 +1,42 @@
-"""Capillary endpoints of this feature (to be filled in by its issue)."""
+"""Capillary's v2 OTP endpoints: issue a code, validate a code."""
+
+from typing import Any
 
 from fastapi import APIRouter
 
-router = APIRouter(tags=["points"])
+from capillary_emulator.context import ContextDep
+from capillary_emulator.otp import service
+from capillary_emulator.otp.schemas import GenerateOtpBody, ValidateOtpBody
+
+router = APIRouter(tags=["otp"])
+
+
+@router.post("/v2/otp/generate")
+async def generate_otp(body: GenerateOtpBody, ctx: ContextDep) -> dict[str, Any]:
+    otp = service.generate_otp(
+        ctx.session,
+        org=ctx.caller.org,
+        entity_type=body.entityType,
+        entity_value=body.entityValue,
+        action=body.action,
+        channels=body.channels,
+        now=ctx.now,
+    )
+    ctx.session.commit()
+    return {"createdId": otp.id, "warnings": []}
+
+
+@router.post("/v2/otp/validate")
+async def validate_otp(body: ValidateOtpBody, ctx: ContextDep) -> dict[str, Any]:
+    valid = service.validate_otp(
+        ctx.session,
+        org=ctx.caller.org,
+        entity_type=body.entityType,
+        entity_value=body.entityValue,
+        action=body.action,
+        code=body.code,
+        now=ctx.now,
+    )
+    # A wrong code is remembered as an attempt, so the answer is committed either way.
+    ctx.session.commit()
+    return {"entity": valid, "warnings": []}

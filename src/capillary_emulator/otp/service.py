@@ -5,16 +5,49 @@ tests read them from GET /_emulator/otps."""
 import secrets
 import string
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.errors import CapillaryError, InvalidValidationCodeError
+from capillary_emulator.customers.service import find_customer
+from capillary_emulator.errors import (
+    CapillaryError,
+    CustomerNotFoundError,
+    InvalidValidationCodeError,
+    OtpInvalidActionError,
+    OtpInvalidChannelError,
+    OtpInvalidEntityTypeError,
+    OtpInvalidEntityValueError,
+    OtpInvalidOrExpiredError,
+    OtpMissingError,
+)
 from capillary_emulator.models import Customer, CustomerIdentifier, Org, Otp
 from capillary_emulator.orgs import OrgConfig
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 6
+
+POINTS_TRANSFER = "POINTSTRANSFER"
+REGISTRATION = "REGISTRATION"
+ACTIONS = frozenset(
+    {
+        "COUPON",
+        "POINTS",
+        REGISTRATION,
+        "USERGROUP",
+        "SUBSCRIPTION",
+        "GENERIC",
+        POINTS_TRANSFER,
+        "CUSTOMER_STATUS_UPDATE",
+        "CUSTOMER_IDENTIFIER_CHANGE",
+        "CUSTOMER_ISSUE_LINK_CARD",
+    }
+)
+"""The `action` values of /v2/otp/generate and /v2/otp/validate."""
+ENTITY_TYPES = {"MOBILE": "mobile", "EMAIL": "email"}
+"""`entityType` -> the customer identifier it names."""
+CHANNEL_TYPES = frozenset({"EMAIL", "SMS", "MOBILE", "PHONE", "BOTH"})
 
 
 def new_code() -> str:
@@ -22,22 +55,36 @@ def new_code() -> str:
 
 
 def _live_otp(
-    session: Session, *, org: Org, customer_id: int, action: str, now: datetime
+    session: Session,
+    *,
+    org: Org,
+    customer_id: int | None,
+    action: str,
+    now: datetime,
+    entity: tuple[str, str] | None = None,
 ) -> Otp | None:
-    """The newest code of this customer and action that can still be used."""
+    """The newest code of this customer (or, unbound, of this entity) for the action that can
+    still be used."""
     max_attempts = OrgConfig(org.config).integer("OTP_MAX_ATTEMPTS")
-    return session.execute(
-        select(Otp)
-        .where(
-            Otp.org_id == org.id,
-            Otp.customer_id == customer_id,
-            Otp.action == action,
-            Otp.used_at.is_(None),
-            Otp.expires_at > now,
-            Otp.failed_attempts < max_attempts,
+    query = select(Otp).where(
+        Otp.org_id == org.id,
+        Otp.action == action,
+        Otp.used_at.is_(None),
+        Otp.expires_at > now,
+        Otp.failed_attempts < max_attempts,
+    )
+    if customer_id is not None:
+        query = query.where(Otp.customer_id == customer_id)
+    elif entity is not None:
+        query = query.where(
+            Otp.customer_id.is_(None),
+            Otp.entity_type == entity[0],
+            Otp.entity_value == entity[1],
         )
-        .order_by(Otp.issued_at.desc(), Otp.id.desc())
-        .limit(1)
+    else:
+        return None
+    return session.execute(
+        query.order_by(Otp.issued_at.desc(), Otp.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 
@@ -45,17 +92,25 @@ def issue_otp(
     session: Session,
     *,
     org: Org,
-    customer: Customer,
+    customer: Customer | None,
     action: str,
     now: datetime,
     entity_type: str | None = None,
     entity_value: str | None = None,
 ) -> Otp:
-    """A code for the customer and action; asking again while one is valid returns the same code."""
-    existing = _live_otp(session, org=org, customer_id=customer.id, action=action, now=now)
+    """A code for the customer and action; asking again while one is valid returns the same code.
+
+    Without a customer (a REGISTRATION code for someone not yet registered) the code is bound
+    to the entity (`entity_type`, `entity_value`) instead.
+    """
+    customer_id = customer.id if customer is not None else None
+    entity = (entity_type, entity_value) if entity_type and entity_value else None
+    existing = _live_otp(
+        session, org=org, customer_id=customer_id, action=action, now=now, entity=entity
+    )
     if existing is not None:
         return existing
-    if entity_value is None:
+    if entity_value is None and customer is not None:
         contacts = dict(
             session.execute(
                 select(CustomerIdentifier.type, CustomerIdentifier.value).where(
@@ -69,11 +124,11 @@ def issue_otp(
     validity = OrgConfig(org.config).integer("OTP_VALIDITY_SECONDS")
     otp = Otp(
         org_id=org.id,
-        customer_id=customer.id,
+        customer_id=customer_id,
         action=action,
         code=new_code(),
         entity_type=entity_type or "MOBILE",
-        entity_value=entity_value,
+        entity_value=entity_value or "",
         issued_at=now,
         expires_at=now + timedelta(seconds=validity),
         failed_attempts=0,
@@ -81,6 +136,28 @@ def issue_otp(
     session.add(otp)
     session.flush()
     return otp
+
+
+def _code_text(code: object) -> str | None:
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        return None
+    text = str(code).strip()
+    return text or None
+
+
+def _count_wrong_attempt(session: Session, otp: Otp) -> None:
+    session.execute(
+        update(Otp).where(Otp.id == otp.id).values(failed_attempts=Otp.failed_attempts + 1)
+    )
+
+
+def _claim(session: Session, otp: Otp, now: datetime) -> bool:
+    """Mark the code used unless a concurrent request already did (single use on Postgres too:
+    the second UPDATE waits for the first to commit, then finds `used_at` set)."""
+    result = session.execute(
+        update(Otp).where(Otp.id == otp.id, Otp.used_at.is_(None)).values(used_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def consume_otp(
@@ -99,15 +176,124 @@ def consume_otp(
     an attempt even though the request fails (the error keeps that change).
     """
     live = _live_otp(session, org=org, customer_id=customer.id, action=action, now=now)
-    if live is None or not isinstance(code, str) or not code:
+    text = _code_text(code)
+    if live is None or text is None:
         raise error()
-    if not secrets.compare_digest(live.code.upper(), code.strip().upper()):
-        session.execute(
-            update(Otp).where(Otp.id == live.id).values(failed_attempts=Otp.failed_attempts + 1)
-        )
+    if not secrets.compare_digest(live.code.upper(), text.upper()):
+        _count_wrong_attempt(session, live)
         failure = error()
         failure.keep_changes = True
         raise failure
-    live.used_at = now
-    session.flush()
+    if not _claim(session, live, now):
+        raise error()
     return live
+
+
+def _action(raw: object) -> str:
+    action = raw.strip().upper() if isinstance(raw, str) else None
+    if action not in ACTIONS:
+        raise OtpInvalidActionError()
+    return action
+
+
+def _entity(
+    session: Session, *, org: Org, entity_type: object, entity_value: object, action: str
+) -> tuple[Customer | None, tuple[str, str]]:
+    """The customer the entity names, and the entity in its stored form.
+
+    Only a REGISTRATION code may be for someone who is not a customer yet.
+    """
+    kind = ENTITY_TYPES.get(entity_type.strip().upper()) if isinstance(entity_type, str) else None
+    if kind is None:
+        raise OtpInvalidEntityTypeError()
+    if isinstance(entity_value, bool) or not isinstance(entity_value, str | int):
+        raise OtpInvalidEntityValueError()
+    value = str(entity_value).strip()
+    if not value:
+        raise OtpInvalidEntityValueError()
+    try:
+        customer = find_customer(session, org, kind, value)
+    except CustomerNotFoundError:
+        if action != REGISTRATION:
+            raise OtpInvalidEntityValueError() from None
+        customer = None
+    if kind == "mobile":
+        value = value.lstrip("+")
+        code = org.default_country_code
+        if code and not value.startswith(code):
+            value = code + value
+    return customer, (kind.upper(), value)
+
+
+def generate_otp(
+    session: Session,
+    *,
+    org: Org,
+    entity_type: object,
+    entity_value: object,
+    action: object,
+    channels: object,
+    now: datetime,
+) -> Otp:
+    """POST /v2/otp/generate: the entity's live code for the action, or a new one."""
+    checked_action = _action(action)
+    customer, entity = _entity(
+        session, org=org, entity_type=entity_type, entity_value=entity_value, action=checked_action
+    )
+    _check_channels(channels)
+    return issue_otp(
+        session,
+        org=org,
+        customer=customer,
+        action=checked_action,
+        now=now,
+        entity_type=entity[0],
+        entity_value=entity[1],
+    )
+
+
+def _check_channels(channels: object) -> None:
+    if not isinstance(channels, list) or not channels:
+        raise OtpInvalidChannelError()
+    for channel in channels:
+        kind: Any = channel.get("type") if isinstance(channel, dict) else None
+        if not isinstance(kind, str) or kind.strip().upper() not in CHANNEL_TYPES:
+            raise OtpInvalidChannelError()
+
+
+def validate_otp(
+    session: Session,
+    *,
+    org: Org,
+    entity_type: object,
+    entity_value: object,
+    action: object,
+    code: object,
+    now: datetime,
+) -> bool:
+    """POST /v2/otp/validate: True uses the code up; a wrong code counts as an attempt.
+
+    605 when the entity has no live code for the action at all (never issued, expired, used or
+    void after OTP_MAX_ATTEMPTS wrong tries).
+    """
+    checked_action = _action(action)
+    customer, entity = _entity(
+        session, org=org, entity_type=entity_type, entity_value=entity_value, action=checked_action
+    )
+    text = _code_text(code)
+    if text is None:
+        raise OtpMissingError()
+    live = _live_otp(
+        session,
+        org=org,
+        customer_id=customer.id if customer is not None else None,
+        action=checked_action,
+        now=now,
+        entity=entity,
+    )
+    if live is None:
+        raise OtpInvalidOrExpiredError()
+    if not secrets.compare_digest(live.code.upper(), text.upper()):
+        _count_wrong_attempt(session, live)
+        return False
+    return _claim(session, live, now)

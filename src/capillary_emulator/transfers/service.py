@@ -4,26 +4,65 @@ Customer and group transfers differ in how they find and check the parties; once
 move points through `move_points`, and both render history through `transfer_record`.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.auth import Caller
-from capillary_emulator.customers.service import iso_in_org, legacy_in_org, party
-from capillary_emulator.errors import CapillaryError, InsufficientCurrentPointsError
-from capillary_emulator.groups.service import group_object
+from capillary_emulator.customers.service import (
+    SOURCES,
+    customer_object,
+    find_customer,
+    identifier_type,
+    iso_in_org,
+    legacy_in_org,
+    party,
+)
+from capillary_emulator.errors import (
+    AccountIdMissingError,
+    CapillaryError,
+    EntityTypeInvalidError,
+    FraudCheckConfigInvalidError,
+    FraudCheckConfigUnreadableError,
+    GroupActionForNonGroupError,
+    InsufficientCurrentPointsError,
+    InvalidConfigurationError,
+    InvalidIdentifierError,
+    InvalidPayloadFieldError,
+    InvalidProgramError,
+    InvalidSourceError,
+    MergedCustomerError,
+    NotEnrolledInLoyaltyError,
+    PointsNotWholeError,
+    PointsToBeTransferredInvalidError,
+    PointsTransferNotAllowedError,
+    RecipientIsFraudError,
+    SameCustomerTransferError,
+    SenderIsFraudError,
+)
+from capillary_emulator.groups.service import find_group, group_identifier_type, group_object
 from capillary_emulator.ledger.writer import Credit, Debit, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
     USERGROUP2,
     Customer,
+    Org,
+    PointAward,
     PointsTransfer,
     Program,
     UserGroup,
 )
-from capillary_emulator.points import MAIN, as_float, whole_points
+from capillary_emulator.orgs import ConfigValueError, OrgConfig
+from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
+from capillary_emulator.points import MAIN, MILLI, as_float, parse_points, to_milli, whole_points
+
+FRAUD = "FRAUD"
+"""The customer status that blocks transfers while CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER is on."""
+LOYALTY = "loyalty"
 
 
 def move_points(
@@ -80,9 +119,14 @@ def transfer_record(
     caller: Caller,
     viewer: Owner,
     program_name: str,
+    rendered_groups: dict[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The record of GET/POST /v2/points/transfer; `transferType` is relative to the viewer."""
+    """The record of GET/POST /v2/points/transfer; `transferType` is relative to the viewer.
+
+    `rendered_groups` (group id -> group object) lets a history render each group only once.
+    """
     org = caller.org
+    groups = rendered_groups if rendered_groups is not None else {}
     record: dict[str, Any] = {
         "toEntityId": transfer.to_id,
         "toEntityType": transfer.to_type,
@@ -104,10 +148,10 @@ def transfer_record(
             customer = session.get(Customer, owner_id)
             record[f"transferred{side}"] = party(customer) if customer else {"userId": owner_id}
         else:
-            group = session.get(UserGroup, owner_id)
-            record[f"transferred{side}UserGroup2"] = (
-                group_object(session, group, org) if group else {"id": owner_id}
-            )
+            if owner_id not in groups:
+                group = session.get(UserGroup, owner_id)
+                groups[owner_id] = group_object(session, group, org) if group else {"id": owner_id}
+            record[f"transferred{side}UserGroup2"] = groups[owner_id]
     record["notes"] = transfer.notes
     record["programName"] = program_name
     return record
@@ -141,4 +185,365 @@ def transfers_of(
     )
 
 
-__all__ = ["USERGROUP2", "breakup", "move_points", "transfer_record", "transfers_of"]
+# --- customer to customer -----------------------------------------------------------------------
+
+CUSTOMER_TRANSFER_IDENTIFIERS = {
+    "id",
+    "mobile",
+    "email",
+    "externalId",
+    "cardnumber",
+    "cardExternalId",
+}
+"""`{type, value}` types of the transfer bodies: ID, MOBILE, EXTERNAL_ID, EMAIL (seed), plus
+CARDNUMBER and CARDEXTERNALID (newer schema)."""
+HISTORY_IDENTIFIERS = {
+    "mobile", "email", "externalId", "cardnumber", "wechat", "martjackId", "fbId", "id",
+}  # fmt: skip
+"""`identifierName` values of GET /v2/points/transfer for customers: the seed's list plus the
+newer `id`."""
+GROUP_HISTORY_IDENTIFIERS = {"id", "externalId"}
+MULTI_ACCOUNT_SOURCES = {"WECHAT", "FACEBOOK", "MOBILE_APP", "LINE"}
+"""Sources whose customers live in one of several accounts: `accountId` is required (8045)."""
+MAX_TRANSFER_POINTS = Decimal(9_000_000_000_000_000) / MILLI
+"""Above this, the thousandths no longer fit the 64-bit columns: no one can hold that many."""
+
+_TRUE_TEXT = {"true"}
+_FALSE_TEXT = {"false", ""}
+
+
+@dataclass(frozen=True)
+class CheckedTransfer:
+    sender: Customer
+    recipient: Customer
+    program: Program
+    points_milli: int
+    notes: str
+
+
+def _config_flag(config: OrgConfig, key: str) -> bool:
+    try:
+        return config.flag(key)
+    except ConfigValueError:
+        raise InvalidConfigurationError() from None
+
+
+def _fraud_check_enabled(config: OrgConfig) -> bool:
+    key = "CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER"
+    # A key present without a value cannot be fetched (413); one with a value that is not a
+    # boolean is "not set properly" (412).
+    if config.is_set(key) and config.raw[key] is None:
+        raise FraudCheckConfigUnreadableError()
+    try:
+        return config.flag(key)
+    except ConfigValueError:
+        raise FraudCheckConfigInvalidError() from None
+
+
+def transfer_amount_milli(raw: object, *, reject_fractional: bool) -> int:
+    """Whole points to move, in thousandths.
+
+    Missing or not a number: 422. Zero or negative: 807. A fraction is cut off (EMULATION.md 4,
+    as the seed's group samples do) unless the org rejects it with 807.
+    """
+    amount = parse_points(raw)
+    if amount is None or amount > MAX_TRANSFER_POINTS:
+        raise PointsToBeTransferredInvalidError()
+    if amount <= 0:
+        raise PointsNotWholeError()
+    whole = amount.to_integral_value(rounding=ROUND_DOWN)
+    if whole == 0 or (whole != amount and reject_fractional):
+        raise PointsNotWholeError()
+    return to_milli(whole)
+
+
+def program_for(session: Session, org: Org, raw: object) -> Program:
+    """The org's program `raw` names (885 if none), or its default program when absent."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        program = session.execute(
+            select(Program)
+            .where(Program.org_id == org.id)
+            .order_by(Program.is_default.desc(), Program.id)
+            .limit(1)
+        ).scalar_one_or_none()
+    else:
+        text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+        # ASCII digits that fit a BIGINT bind; anything else names no program.
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise InvalidProgramError()
+        program = session.get(Program, int(text))
+    if program is None or program.org_id != org.id:
+        raise InvalidProgramError()
+    return program
+
+
+def _customer_by_identifier(session: Session, org: Org, raw: object, field: str) -> Customer:
+    if not isinstance(raw, dict):
+        raise InvalidPayloadFieldError(field=field)
+    kind = identifier_type(raw.get("type"), allowed=CUSTOMER_TRANSFER_IDENTIFIERS)
+    value = raw.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+        raise InvalidPayloadFieldError(field=f"{field}.value")
+    return find_customer(session, org, kind, value)
+
+
+def _check_group_program_transfer(raw: object) -> None:
+    """The customer endpoints take only `false` (the seed's samples send the string)."""
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if raw is None or raw is False or text in _FALSE_TEXT:
+        return
+    if raw is True or text in _TRUE_TEXT:
+        raise GroupActionForNonGroupError()
+    raise InvalidPayloadFieldError(field="groupProgramTransfer")
+
+
+def _notes(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise InvalidPayloadFieldError(field="notes")
+    return str(raw)
+
+
+def _is_true(raw: object) -> bool:
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in _TRUE_TEXT)
+
+
+def spendable_main_milli(session: Session, *, owner: Owner, program_id: int, now: datetime) -> int:
+    """Main points the owner can move now: unspent lots not yet past their expiry.
+
+    Read-only twin of what the writer finds after expiring due lots under its lock.
+    """
+    total = session.execute(
+        select(func.coalesce(func.sum(PointAward.remaining_milli), 0)).where(
+            PointAward.owner_type == owner.type,
+            PointAward.owner_id == owner.id,
+            PointAward.program_id == program_id,
+            PointAward.category == MAIN,
+            PointAward.remaining_milli > 0,
+            (PointAward.expires_at.is_(None)) | (PointAward.expires_at > now),
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def check_customer_transfer(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    program_id: object,
+    from_identifier: object,
+    to_identifier: object,
+    group_program_transfer: object,
+    notes: object,
+) -> CheckedTransfer:
+    """Every rule of a customer-to-customer transfer except the OTP and the balance.
+
+    Input first (818, 422/807, 3316, 885, 434, 8013, 8015), then the parties (418, 419,
+    412/413/415/414, 881).
+    """
+    config = caller.config
+    if not _config_flag(config, "ALLOW_POINTS_TRANSFER"):
+        raise PointsTransferNotAllowedError()
+    points_milli = transfer_amount_milli(
+        points, reject_fractional=_config_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL")
+    )
+    _check_group_program_transfer(group_program_transfer)
+    checked_notes = _notes(notes)
+    program = program_for(session, caller.org, program_id)
+    sender = _customer_by_identifier(session, caller.org, from_identifier, "fromCustomerIdentifier")
+    recipient = _customer_by_identifier(session, caller.org, to_identifier, "toCustomerIdentifier")
+    if sender.id == recipient.id:
+        raise SameCustomerTransferError()
+    for party_ in (sender, recipient):
+        if party_.merged_into_id is not None:
+            raise MergedCustomerError(customer_id=party_.id)
+    if _fraud_check_enabled(config):
+        if sender.status == FRAUD:
+            raise SenderIsFraudError()
+        if recipient.status == FRAUD:
+            raise RecipientIsFraudError()
+    for party_ in (sender, recipient):
+        if party_.loyalty_type != LOYALTY:
+            raise NotEnrolledInLoyaltyError()
+    return CheckedTransfer(sender, recipient, program, points_milli, checked_notes)
+
+
+def is_transferrable(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    program_id: object,
+    from_identifier: object,
+    to_identifier: object,
+    group_program_transfer: object,
+    notes: object,
+    issue_otp_flag: object,
+    now: datetime,
+) -> dict[str, Any]:
+    """POST /v2/points/isTransferrable (and /issuePointsTransferOtp): data[0].
+
+    With `issue_otp_flag` (the body's `issueOtp`: true or "true") the sender gets a
+    POINTSTRANSFER code once every check passed.
+    """
+    checked = check_customer_transfer(
+        session,
+        caller=caller,
+        points=points,
+        program_id=program_id,
+        from_identifier=from_identifier,
+        to_identifier=to_identifier,
+        group_program_transfer=group_program_transfer,
+        notes=notes,
+    )
+    sender_owner = Owner(CUSTOMER, checked.sender.id)
+    available = spendable_main_milli(
+        session, owner=sender_owner, program_id=checked.program.id, now=now
+    )
+    if available < checked.points_milli:
+        raise InsufficientCurrentPointsError()
+    if _is_true(issue_otp_flag):
+        issue_otp(session, org=caller.org, customer=checked.sender, action=POINTS_TRANSFER, now=now)
+    return {
+        # Whole points (the seed's sample echoes the int 10).
+        "pointsTobeTransferred": whole_points(checked.points_milli),
+        "transferFrom": customer_object(session, checked.sender, caller.org),
+        "transferTo": customer_object(session, checked.recipient, caller.org),
+        "transferrable": True,
+    }
+
+
+def transfer_between_customers(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    program_id: object,
+    from_identifier: object,
+    to_identifier: object,
+    group_program_transfer: object,
+    notes: object,
+    code: object,
+    now: datetime,
+) -> dict[str, Any]:
+    """POST /v2/points/transfer: check, use up the sender's OTP, move the points; data[0]."""
+    checked = check_customer_transfer(
+        session,
+        caller=caller,
+        points=points,
+        program_id=program_id,
+        from_identifier=from_identifier,
+        to_identifier=to_identifier,
+        group_program_transfer=group_program_transfer,
+        notes=notes,
+    )
+    if _config_flag(caller.config, "POINTS_TRANSFER_OTP_REQUIRED"):
+        consume_otp(
+            session, org=caller.org, customer=checked.sender, action=POINTS_TRANSFER, code=code,
+            now=now,
+        )  # fmt: skip
+    sender = Owner(CUSTOMER, checked.sender.id)
+    transfer, left_milli = move_points(
+        session,
+        caller=caller,
+        now=now,
+        source=sender,
+        target=Owner(CUSTOMER, checked.recipient.id),
+        program=checked.program,
+        points_milli=checked.points_milli,
+        notes=checked.notes,
+        transferred_by=checked.sender.id,
+    )
+    record = transfer_record(
+        session, transfer, caller=caller, viewer=sender, program_name=checked.program.name
+    )
+    record["pointsTransferBreakupByEarningPrograms"] = breakup(
+        checked.program, checked.points_milli, left_milli
+    )
+    return record
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def transfer_history(
+    session: Session,
+    *,
+    caller: Caller,
+    identifier_name: str | None,
+    identifier_value: str | None,
+    source: str | None,
+    account_id: str | None,
+    program_id: str | None,
+    user_entity_type: str | None,
+) -> list[dict[str, Any]]:
+    """GET /v2/points/transfer: every transfer of a customer or (USERGROUP2) a group, newest
+    first, each seen from that side (DEDUCTION when it sent, ADDITION when it received)."""
+    org = caller.org
+    entity_type = (user_entity_type or CUSTOMER).strip().upper()
+    if entity_type not in (CUSTOMER, USERGROUP2):
+        raise EntityTypeInvalidError()
+    program = program_for(session, org, program_id) if program_id is not None else None
+    owner: Owner
+    if entity_type == USERGROUP2:
+        kind = group_identifier_type(identifier_name)
+        if kind not in GROUP_HISTORY_IDENTIFIERS:
+            raise InvalidIdentifierError()
+        owner = Owner(USERGROUP2, find_group(session, org, kind, identifier_value).id)
+    else:
+        kind = identifier_type(identifier_name, allowed=HISTORY_IDENTIFIERS)
+        # Required for customers (not groups), as the ledger reads require it.
+        checked_source = (source or "").strip().upper()
+        if checked_source not in SOURCES:
+            raise InvalidSourceError()
+        if checked_source in MULTI_ACCOUNT_SOURCES and not (account_id or "").strip():
+            raise AccountIdMissingError()
+        owner = Owner(CUSTOMER, find_customer(session, org, kind, identifier_value).id)
+    transfers = transfers_of(session, owner, program_id=program.id if program else None)
+    if not transfers:
+        return []
+    _load_parties(session, transfers)
+    program_names = dict(
+        session.execute(select(Program.id, Program.name).where(Program.org_id == org.id)).all()
+    )
+    rendered_groups: dict[int, dict[str, Any]] = {}
+    return [
+        transfer_record(
+            session,
+            transfer,
+            caller=caller,
+            viewer=owner,
+            program_name=program_names.get(transfer.program_id, ""),
+            rendered_groups=rendered_groups,
+        )
+        for transfer in transfers
+    ]
+
+
+def _load_parties(session: Session, transfers: list[PointsTransfer]) -> None:
+    """One query for every customer and group of a history, so rendering finds them in the
+    session instead of asking the database once per record."""
+    customer_ids: set[int] = set()
+    group_ids: set[int] = set()
+    for t in transfers:
+        for owner_type, owner_id in ((t.from_type, t.from_id), (t.to_type, t.to_id)):
+            (customer_ids if owner_type == CUSTOMER else group_ids).add(owner_id)
+    if customer_ids:
+        session.execute(select(Customer).where(Customer.id.in_(customer_ids))).scalars().all()
+    if group_ids:
+        session.execute(select(UserGroup).where(UserGroup.id.in_(group_ids))).scalars().all()
+
+
+__all__ = [
+    "USERGROUP2",
+    "breakup",
+    "check_customer_transfer",
+    "is_transferrable",
+    "move_points",
+    "transfer_between_customers",
+    "transfer_history",
+    "transfer_record",
+    "transfers_of",
+]

@@ -1,0 +1,320 @@
+"""Group (USERGROUP2) points transfer: group -> customer, customer -> group, group -> group.
+
+The rules live here rather than in `groups/service.py` because `transfers/service.py` imports
+that module (for `group_object`) and this one needs `transfers/service.py` (`move_points`).
+
+A group's points are a wallet of their own, `Owner(USERGROUP2, groupId)`, moved through the
+same ledger writer as a customer's. Checks run cheapest first: the org switch, the payload
+(1206, 1207, 1208, 1646, 434, 422/807, 885), then the parties (8015, 1645, 889, 419), the
+acting customer's right to move the source's points (830, 1651) and last the balance (804).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from capillary_emulator.auth import Caller
+from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.errors import (
+    CapillaryError,
+    EntityTypeInvalidError,
+    FromEntityMissingError,
+    GroupLoyaltyDisabledError,
+    GroupNotValidError,
+    GroupTransferEntityTypeError,
+    InsufficientCurrentPointsError,
+    InvalidConfigurationError,
+    InvalidIdentifierError,
+    InvalidPayloadFieldError,
+    MergedCustomerError,
+    NotGroupMemberError,
+    PointsProcessingFailedError,
+    ToEntityMissingError,
+    TransferNotPermittedError,
+)
+from capillary_emulator.groups.service import find_group, group_identifier_type
+from capillary_emulator.ledger.writer import Owner
+from capillary_emulator.models import (
+    CUSTOMER,
+    USERGROUP2,
+    Customer,
+    Program,
+    UserGroup,
+    UserGroupMember,
+)
+from capillary_emulator.orgs import ConfigValueError, OrgConfig
+from capillary_emulator.points import as_float
+from capillary_emulator.transfers.service import (
+    breakup,
+    move_points,
+    program_for,
+    spendable_main_milli,
+    transfer_amount_milli,
+    transfer_record,
+)
+
+ENTITY_TYPES = (CUSTOMER, USERGROUP2)
+CUSTOMER_IDENTIFIERS = {
+    "mobile", "email", "externalId", "cardnumber", "wechat", "martjackId", "fbId", "id",
+}  # fmt: skip
+"""Customer `identifierType`s of the group docs, plus `id` (used by the newer samples)."""
+ACTIVE = "ACTIVE"
+INACTIVE = "INACTIVE"
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """An entity as the payload names it, checked for form but not yet looked up."""
+
+    type: str
+    """CUSTOMER or USERGROUP2."""
+    kind: str
+    """Canonical identifier type: a customer's (`mobile`, `id`, ...) or a group's."""
+    value: str
+
+
+@dataclass(frozen=True)
+class Party:
+    """One side of the transfer, found in the org."""
+
+    owner: Owner
+    customer: Customer | None = None
+    group: UserGroup | None = None
+
+
+@dataclass(frozen=True)
+class CheckedGroupTransfer:
+    source: Party
+    target: Party
+    actor: Customer
+    """The customer acting (`transferredBy`), checked to be allowed to move the source's points."""
+    program: Program
+    points_milli: int
+    notes: str
+
+
+def check_transferrable(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    notes: object,
+    program_id: object,
+    transferred_by: object,
+    from_entity: object,
+    to_entity: object,
+    now: datetime,
+) -> dict[str, Any]:
+    """POST /v2/points/userGroup2/isTransferrable: data[0]. Every failure is an error, so a
+    successful answer is always `transferrable: true`."""
+    checked = _check(
+        session,
+        caller=caller,
+        points=points,
+        notes=notes,
+        program_id=program_id,
+        transferred_by=transferred_by,
+        from_entity=from_entity,
+        to_entity=to_entity,
+    )
+    available = spendable_main_milli(
+        session, owner=checked.source.owner, program_id=checked.program.id, now=now
+    )
+    if available < checked.points_milli:
+        raise InsufficientCurrentPointsError()
+    # A float, as the seed's sample renders it (10.5 asked, 10.0 answered).
+    return {"pointsTobeTransferred": as_float(checked.points_milli), "transferrable": True}
+
+
+def transfer_points(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    notes: object,
+    program_id: object,
+    transferred_by: object,
+    from_entity: object,
+    to_entity: object,
+    now: datetime,
+) -> dict[str, Any]:
+    """POST /v2/points/userGroup2/transfer: check, move the points; data[0] seen by the source.
+
+    The balance is checked by the ledger writer under its row lock, so concurrent transfers
+    can never overdraw the source (804).
+    """
+    checked = _check(
+        session,
+        caller=caller,
+        points=points,
+        notes=notes,
+        program_id=program_id,
+        transferred_by=transferred_by,
+        from_entity=from_entity,
+        to_entity=to_entity,
+    )
+    transfer, left_milli = move_points(
+        session,
+        caller=caller,
+        now=now,
+        source=checked.source.owner,
+        target=checked.target.owner,
+        program=checked.program,
+        points_milli=checked.points_milli,
+        notes=checked.notes,
+        transferred_by=checked.actor.id,
+    )
+    record = transfer_record(
+        session,
+        transfer,
+        caller=caller,
+        viewer=checked.source.owner,
+        program_name=checked.program.name,
+    )
+    record["pointsTransferBreakupByEarningPrograms"] = breakup(
+        checked.program, checked.points_milli, left_milli
+    )
+    return record
+
+
+def _check(
+    session: Session,
+    *,
+    caller: Caller,
+    points: object,
+    notes: object,
+    program_id: object,
+    transferred_by: object,
+    from_entity: object,
+    to_entity: object,
+) -> CheckedGroupTransfer:
+    """Every rule of a group transfer except the balance."""
+    config = caller.config
+    if not _flag(config, "ENABLE_USER_GROUP_LOYALTY"):
+        raise GroupLoyaltyDisabledError()
+    source_ref = _entity_ref(from_entity, field="fromEntity", missing=FromEntityMissingError)
+    target_ref = _entity_ref(to_entity, field="toEntity", missing=ToEntityMissingError)
+    if source_ref.type == CUSTOMER and target_ref.type == CUSTOMER:
+        # Customer to customer has its own endpoint (with its OTP); this one needs a group.
+        raise GroupTransferEntityTypeError()
+    actor_ref = _actor_ref(transferred_by)
+    if actor_ref is None and source_ref.type == USERGROUP2:
+        raise TransferNotPermittedError()
+    points_milli = transfer_amount_milli(
+        points, reject_fractional=_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL")
+    )
+    checked_notes = _notes(notes)
+    program = program_for(session, caller.org, program_id)
+
+    source = _party(session, caller, source_ref)
+    target = _party(session, caller, target_ref)
+    if source.owner == target.owner:
+        raise PointsProcessingFailedError()
+    if actor_ref is None:
+        assert source.customer is not None
+        actor = source.customer
+    else:
+        actor = find_customer(session, caller.org, actor_ref.kind, actor_ref.value)
+        if actor.merged_into_id is not None:
+            raise MergedCustomerError(customer_id=actor.id)
+    _check_may_move(session, source=source, actor=actor)
+    return CheckedGroupTransfer(source, target, actor, program, points_milli, checked_notes)
+
+
+def _flag(config: OrgConfig, key: str) -> bool:
+    try:
+        return config.flag(key)
+    except ConfigValueError:
+        raise InvalidConfigurationError() from None
+
+
+def _entity_ref(raw: object, *, field: str, missing: type[CapillaryError]) -> EntityRef:
+    if not isinstance(raw, dict):
+        raise missing()
+    entity_type = raw.get("type")
+    # Capillary's enum is case-sensitive: "customer" is as unknown as "STORE".
+    if entity_type not in ENTITY_TYPES:
+        raise EntityTypeInvalidError()
+    if entity_type == USERGROUP2:
+        kind = group_identifier_type(raw.get("identifierType"))
+    else:
+        kind = _customer_identifier_type(raw.get("identifierType"))
+    if kind is None:
+        raise InvalidPayloadFieldError(field=f"{field}.identifierType")
+    return EntityRef(entity_type, kind, _identifier_value(raw, field=field))
+
+
+def _actor_ref(raw: object) -> EntityRef | None:
+    """`transferredBy`, always a customer; None when the payload leaves it out."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidPayloadFieldError(field="transferredBy")
+    kind = _customer_identifier_type(raw.get("identifierType"))
+    if kind is None:
+        raise InvalidPayloadFieldError(field="transferredBy.identifierType")
+    return EntityRef(CUSTOMER, kind, _identifier_value(raw, field="transferredBy"))
+
+
+def _customer_identifier_type(raw: object) -> str | None:
+    try:
+        return identifier_type(raw, allowed=CUSTOMER_IDENTIFIERS)
+    except InvalidIdentifierError:
+        return None
+
+
+def _identifier_value(raw: dict[str, Any], *, field: str) -> str:
+    value = raw.get("identifierValue")
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise InvalidPayloadFieldError(field=f"{field}.identifierValue")
+    return str(value).strip()
+
+
+def _notes(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise InvalidPayloadFieldError(field="notes")
+    return str(raw)
+
+
+def _party(session: Session, caller: Caller, ref: EntityRef) -> Party:
+    """The org's customer (8015, 419 if merged away) or group (1645; 889 if inactive).
+
+    `source` and `accountId` are not used to find anyone: a customer is one profile per org in
+    the emulator, and Capillary accepts junk sources here (its own samples send "INSTOREwe").
+    """
+    if ref.type == CUSTOMER:
+        customer = find_customer(session, caller.org, ref.kind, ref.value)
+        if customer.merged_into_id is not None:
+            raise MergedCustomerError(customer_id=customer.id)
+        return Party(Owner(CUSTOMER, customer.id), customer=customer)
+    group = find_group(session, caller.org, ref.kind, ref.value)
+    if group.status == INACTIVE:
+        raise PointsProcessingFailedError()
+    if group.status != ACTIVE:
+        raise GroupNotValidError()
+    return Party(Owner(USERGROUP2, group.id), group=group)
+
+
+def _check_may_move(session: Session, *, source: Party, actor: Customer) -> None:
+    """A customer's points move only by that customer; a group's only by an active member
+    allowed to transfer (the primary member always is)."""
+    if source.customer is not None:
+        if actor.id != source.customer.id:
+            raise TransferNotPermittedError()
+        return
+    assert source.group is not None
+    member = session.execute(
+        select(UserGroupMember).where(
+            UserGroupMember.group_id == source.group.id,
+            UserGroupMember.customer_id == actor.id,
+        )
+    ).scalar_one_or_none()
+    if member is None or not member.active:
+        raise NotGroupMemberError()
+    if not (member.primary_member or member.allow_points_transfer):
+        raise TransferNotPermittedError()

@@ -1,0 +1,97 @@
+"""The seed document's group samples, sent verbatim with the demo till against the demo data:
+each succeeds, its answer has every key of the documented sample with the sample's JSON type,
+the points move, and the history sample lists the transfer."""
+
+from typing import Any
+
+import pytest
+from conftest import DEMO_AUTH, audit_ok
+from shapes import assert_same_shape, load_samples, sample_titled
+from sqlalchemy import select
+
+from capillary_emulator.models import PointBalance
+
+GROUP_SAMPLES = [s for s in load_samples() if s["path"].startswith("/v2/points/userGroup2/")]
+IS_TRANSFERRABLE = "Check if Points Transferrable (Group)"
+TRANSFER = "Transfer Points (Group)"
+HISTORY = "Get Points Transfer Details"
+
+
+def main_points(session: Any, owner_type: str, owner_id: int, program_id: int = 765) -> int:
+    value = session.execute(
+        select(PointBalance.points_milli).where(
+            PointBalance.owner_type == owner_type,
+            PointBalance.owner_id == owner_id,
+            PointBalance.program_id == program_id,
+            PointBalance.category == "Main",
+        )
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+def documented_part(sample: Any, actual: Any) -> Any:
+    """`actual` cut down to the keys the sample shows, recursively (extra keys are allowed)."""
+    if isinstance(sample, dict) and isinstance(actual, dict):
+        return {k: documented_part(v, actual.get(k)) for k, v in sample.items()}
+    if isinstance(sample, list) and sample and isinstance(actual, list):
+        return [documented_part(sample[0], item) for item in actual]
+    return actual
+
+
+class TestGroupSamples:
+    def test_both_samples_are_covered(self):
+        assert [s["title"] for s in GROUP_SAMPLES] == [IS_TRANSFERRABLE, TRANSFER]
+
+    @pytest.mark.parametrize("sample", GROUP_SAMPLES, ids=lambda s: s["path"])
+    def test_sample_request_succeeds_with_the_sample_shape(self, client, sample):
+        response = client.request(
+            sample["method"], sample["path"], json=sample["body"], headers=DEMO_AUTH
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["errors"] == [], body
+        assert_same_shape(sample["response"], body)
+        audit_ok(client)
+
+    def test_is_transferrable_sample_values(self, client, session):
+        sample = sample_titled(IS_TRANSFERRABLE)
+        before = main_points(session, "USERGROUP2", 1981)
+        body = client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH).json()
+        assert body == sample["response"]
+        assert main_points(session, "USERGROUP2", 1981) == before
+
+    def test_transfer_sample_values(self, client, session):
+        sample = sample_titled(TRANSFER)
+        expected = sample["response"]["data"][0]
+        body = client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH).json()
+        [data] = body["data"]
+        # Everything but the id and the date, which are the emulator's own.
+        for key in ("transferId", "pointsTransferDate"):
+            del expected[key], data[key]
+        assert documented_part(expected, data) == expected
+
+    def test_transfer_sample_moves_the_points(self, client, session):
+        sample = sample_titled(TRANSFER)
+        group_before = main_points(session, "USERGROUP2", 2626)
+        customer_before = main_points(session, "CUSTOMER", 418400980)
+        client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH)
+        assert main_points(session, "USERGROUP2", 2626) == group_before - 10_000
+        assert main_points(session, "CUSTOMER", 418400980) == customer_before + 10_000
+        audit_ok(client)
+
+
+class TestGroupHistorySample:
+    def test_history_sample_lists_the_sample_transfer(self, client):
+        transfer = sample_titled(TRANSFER)
+        sent = client.post(transfer["path"], json=transfer["body"], headers=DEMO_AUTH).json()
+        history = sample_titled(HISTORY)
+        response = client.get(history["path"], headers=DEMO_AUTH)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert_same_shape(history["response"], body)
+        [record] = body["data"]
+        assert record["transferId"] == sent["data"][0]["transferId"]
+        expected = history["response"]["data"][0]
+        for key in ("transferId", "pointsTransferDate"):
+            del expected[key], record[key]
+        assert documented_part(expected, record) == expected

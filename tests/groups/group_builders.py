@@ -1,0 +1,208 @@
+"""Builders for the group transfer tests: an extra org with groups in every state, loaded
+through POST /_emulator/seed, request bodies, balances, and a snapshot of everything a failed
+request must leave untouched."""
+
+from typing import Any
+
+from conftest import basic_auth
+from sqlalchemy import func, select
+
+from capillary_emulator.models import LedgerEntry, PointAward, PointBalance, PointsTransfer
+
+ORG = 700400
+PASSWORD = "secret-group"
+PROGRAM = ORG * 10 + 1
+"""The org's default program."""
+OTHER_PROGRAM = ORG * 10 + 2
+
+PRIMARY = ORG * 1000 + 1
+"""Primary member of GROUP."""
+MEMBER = ORG * 1000 + 2
+"""Secondary member of GROUP, allowed to transfer."""
+BLOCKED = ORG * 1000 + 3
+"""Secondary member of GROUP without allowPointsTransfer."""
+FORMER = ORG * 1000 + 4
+"""Inactive member of GROUP."""
+OUTSIDER = ORG * 1000 + 5
+"""In no group; holds 60 Main points of PROGRAM."""
+MERGED = ORG * 1000 + 6
+"""Merged into OUTSIDER."""
+OTHER_PRIMARY = ORG * 1000 + 7
+"""Primary member of OTHER_GROUP."""
+SLEEPER = ORG * 1000 + 8
+"""Primary member of INACTIVE_GROUP and DELETED_GROUP."""
+
+GROUP = ORG * 10 + 5
+"""ACTIVE, 100 Main points of PROGRAM and 40 of OTHER_PROGRAM."""
+OTHER_GROUP = ORG * 10 + 6
+"""ACTIVE, no points."""
+INACTIVE_GROUP = ORG * 10 + 7
+DELETED_GROUP = ORG * 10 + 8
+
+ISTRANSFERRABLE = "/v2/points/userGroup2/isTransferrable"
+TRANSFER = "/v2/points/userGroup2/transfer"
+BOTH_ENDPOINTS = (ISTRANSFERRABLE, TRANSFER)
+
+
+def mobile_of(user_id: int) -> str:
+    """Stored with the org's country code 91; clients may leave it out."""
+    return f"9{user_id % 1_000_000_000:09d}"
+
+
+def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
+    def customer(user_id: int, first: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "userId": user_id,
+            "firstName": first,
+            "lastName": "Tester",
+            "source": "WECHAT",
+            "accountId": "WECHAT-T",
+            "identifiers": {
+                "mobile": "91" + mobile_of(user_id),
+                "email": f"{first.lower()}@example.com",
+                "externalId": f"ext-{user_id}",
+            },
+            **extra,
+        }
+
+    return {
+        "orgs": [
+            {
+                "orgId": org_id,
+                "name": f"Group Test Org {org_id}",
+                "timezone": "+05:30",
+                "defaultCountryCode": "91",
+                "config": {"ENABLE_USER_GROUP_LOYALTY": True, **config},
+                "tills": [{"tillId": org_id * 10 + 1, "code": f"till-{org_id}",
+                           "password": PASSWORD, "storeCode": f"store-{org_id}"}],
+                "programs": [
+                    {"programId": PROGRAM, "name": "Group Default", "default": True},
+                    {"programId": OTHER_PROGRAM, "name": "Group Other"},
+                ],
+                "customers": [
+                    customer(PRIMARY, "Pam"),
+                    customer(MEMBER, "Max"),
+                    customer(BLOCKED, "Bea"),
+                    customer(FORMER, "Fay"),
+                    customer(OUTSIDER, "Otto", points=[{"programId": PROGRAM, "points": 60}]),
+                    customer(MERGED, "Mia", mergedInto=OUTSIDER,
+                             points=[{"programId": PROGRAM, "points": 60}]),
+                    customer(OTHER_PRIMARY, "Ola"),
+                    customer(SLEEPER, "Sly"),
+                ],
+                "userGroups": [
+                    {"groupId": GROUP, "externalId": f"grp-{GROUP}", "name": "Active Fleet",
+                     "createdBy": PRIMARY, "createdOn": "2021-10-07T15:42:02+05:30",
+                     "lifetimePurchases": 400,
+                     "members": [
+                         {"userId": PRIMARY, "primaryMember": True},
+                         {"userId": MEMBER},
+                         {"userId": BLOCKED, "allowPointsTransfer": False},
+                         {"userId": FORMER, "active": False},
+                     ],
+                     "points": [{"programId": PROGRAM, "points": 100},
+                                {"programId": OTHER_PROGRAM, "points": 40}]},
+                    {"groupId": OTHER_GROUP, "externalId": f"grp-{OTHER_GROUP}",
+                     "members": [{"userId": OTHER_PRIMARY, "primaryMember": True}]},
+                    {"groupId": INACTIVE_GROUP, "status": "INACTIVE",
+                     "members": [{"userId": SLEEPER, "primaryMember": True}],
+                     "points": [{"programId": PROGRAM, "points": 50}]},
+                    {"groupId": DELETED_GROUP, "status": "DELETED",
+                     "members": [{"userId": SLEEPER}],
+                     "points": [{"programId": PROGRAM, "points": 50}]},
+                ],
+            }
+        ]
+    }  # fmt: skip
+
+
+def load_org(client: Any, org_id: int = ORG, **config: Any) -> dict[str, str]:
+    """Load the org and return its till's Basic auth headers."""
+    response = client.post("/_emulator/seed", json=org_seed(org_id, **config))
+    assert response.status_code == 200, response.text
+    return basic_auth(f"till-{org_id}", PASSWORD)
+
+
+def group(group_id: object = GROUP, kind: str = "id") -> dict[str, Any]:
+    return {"type": "USERGROUP2", "identifierType": kind, "identifierValue": str(group_id)}
+
+
+def customer(user_id: int, kind: str = "mobile", value: object = None) -> dict[str, Any]:
+    return {
+        "type": "CUSTOMER",
+        "identifierType": kind,
+        "identifierValue": mobile_of(user_id) if value is None else value,
+        "source": "WECHAT",
+        "accountId": "WECHAT-T",
+    }
+
+
+def acting(user_id: int) -> dict[str, Any]:
+    """`transferredBy`: a customer identified by mobile."""
+    return {
+        "identifierType": "mobile",
+        "identifierValue": mobile_of(user_id),
+        "source": "WECHAT",
+        "accountId": "WECHAT-T",
+    }
+
+
+def body(
+    points: object = 10,
+    *,
+    source: Any = None,
+    target: Any = None,
+    by: Any = PRIMARY,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Group -> customer by default: GROUP pays OUTSIDER, the primary member acting."""
+    payload = {
+        "pointsTobeTransferred": points,
+        "notes": "group test",
+        "programId": PROGRAM,
+        "transferredBy": acting(by) if isinstance(by, int) else by,
+        "toEntity": target if target is not None else customer(OUTSIDER),
+        "fromEntity": source if source is not None else group(),
+        **fields,
+    }
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def main_points(client: Any, owner_type: str, owner_id: int, program_id: int = PROGRAM) -> int:
+    """The owner's Main balance in thousandths, read in a short transaction (on SQLite an
+    open transaction would hold the write lock the app needs)."""
+    with client.app.state.session_factory() as session:
+        value = session.execute(
+            select(PointBalance.points_milli).where(
+                PointBalance.owner_type == owner_type,
+                PointBalance.owner_id == owner_id,
+                PointBalance.program_id == program_id,
+                PointBalance.category == "Main",
+            )
+        ).scalar_one_or_none()
+        return int(value or 0)
+
+
+def snapshot(client: Any) -> dict[str, Any]:
+    """Balances, lots, ledger and transfer journal."""
+    with client.app.state.session_factory() as session:
+        return {
+            "balances": sorted(
+                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
+                for b in session.execute(select(PointBalance)).scalars()
+            ),
+            "lots": sorted(
+                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
+            ),
+            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
+            "transfers": session.execute(select(func.count(PointsTransfer.id))).scalar_one(),
+        }
+
+
+def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
+    assert response.status_code == status, response.text
+    payload = response.json()
+    assert payload["errors"][0]["code"] == code, payload
+    assert payload["errors"][0]["message"] == message, payload
+    assert payload["errors"][0]["status"] is False
+    assert payload.get("data") in (None, []), payload

@@ -1,0 +1,173 @@
+"""Builders for the transfer tests: an extra org loaded through POST /_emulator/seed, request
+bodies, and a snapshot of everything a failed request must leave untouched."""
+
+from typing import Any
+
+from conftest import basic_auth
+from sqlalchemy import func, select
+
+from capillary_emulator.models import LedgerEntry, Otp, PointAward, PointBalance, PointsTransfer
+
+ORG = 700001
+PASSWORD = "secret-700"
+PROGRAM = ORG * 10 + 1
+"""The org's default program."""
+OTHER_PROGRAM = ORG * 10 + 2
+
+SENDER = ORG * 1000 + 1
+RECIPIENT = ORG * 1000 + 2
+FRAUD = ORG * 1000 + 3
+MERGED = ORG * 1000 + 4
+NON_LOYALTY = ORG * 1000 + 5
+SENDER_MOBILE = "9800000001"
+"""Stored as 919800000001: the org's default country code is 91."""
+RECIPIENT_MOBILE = "9800000002"
+FRAUD_MOBILE = "9800000003"
+MERGED_MOBILE = "9800000004"
+NON_LOYALTY_MOBILE = "9800000005"
+
+ISTRANSFERRABLE = "/v2/points/isTransferrable"
+TRANSFER = "/v2/points/transfer"
+ISSUE_OTP = "/v2/points/issuePointsTransferOtp"
+
+BASE_CONFIG = {
+    "ALLOW_POINTS_TRANSFER": True,
+    "POINTS_TRANSFER_OTP_REQUIRED": True,
+    "CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER": True,
+    "OTP_VALIDITY_SECONDS": 600,
+    "OTP_MAX_ATTEMPTS": 3,
+}
+
+
+def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
+    """An org whose sender holds 100 Main points in the default program, 50 in another, and
+    30 promised (DelayedAccrual) points that never move."""
+    base = org_id * 1000
+    return {
+        "orgs": [
+            {
+                "orgId": org_id,
+                "name": f"Transfer Test Org {org_id}",
+                "timezone": "+05:30",
+                "defaultCountryCode": "91",
+                "config": {**BASE_CONFIG, **config},
+                "tills": [{"tillId": org_id * 10 + 1, "code": f"till-{org_id}",
+                           "password": PASSWORD, "storeCode": f"store-{org_id}"}],
+                "programs": [
+                    {"programId": org_id * 10 + 1, "name": "Test Default", "default": True},
+                    {"programId": org_id * 10 + 2, "name": "Test Other"},
+                ],
+                "customers": [
+                    {"userId": base + 1, "firstName": "Sam", "lastName": "Sender",
+                     "identifiers": {"mobile": "91" + SENDER_MOBILE, "email": "sam@example.com",
+                                     "externalId": f"ext-{base + 1}"},
+                     "points": [
+                         {"programId": org_id * 10 + 1, "points": 100},
+                         {"programId": org_id * 10 + 2, "points": 50},
+                         {"programId": org_id * 10 + 1, "points": 30,
+                          "category": "DelayedAccrualPointCategory"},
+                     ]},
+                    {"userId": base + 2, "firstName": "Rita", "lastName": "Recipient",
+                     "identifiers": {"mobile": "91" + RECIPIENT_MOBILE,
+                                     "email": "rita@example.com"}},
+                    {"userId": base + 3, "firstName": "Fred", "lastName": "Fraud",
+                     "status": "FRAUD", "identifiers": {"mobile": "91" + FRAUD_MOBILE},
+                     "points": [{"programId": org_id * 10 + 1, "points": 100}]},
+                    {"userId": base + 4, "firstName": "Mo", "lastName": "Merged",
+                     "mergedInto": base + 2, "identifiers": {"mobile": "91" + MERGED_MOBILE},
+                     "points": [{"programId": org_id * 10 + 1, "points": 100}]},
+                    {"userId": base + 5, "firstName": "Nina", "lastName": "Nonmember",
+                     "loyaltyType": "non_loyalty",
+                     "identifiers": {"mobile": "91" + NON_LOYALTY_MOBILE},
+                     "points": [{"programId": org_id * 10 + 1, "points": 100}]},
+                ],
+            }
+        ]
+    }  # fmt: skip
+
+
+def load_org(client: Any, org_id: int = ORG, **config: Any) -> dict[str, str]:
+    """Load the org and return its till's Basic auth headers."""
+    response = client.post("/_emulator/seed", json=org_seed(org_id, **config))
+    assert response.status_code == 200, response.text
+    return basic_auth(f"till-{org_id}", PASSWORD)
+
+
+def identifier(kind: str, value: object) -> dict[str, Any]:
+    return {"type": kind, "value": value}
+
+
+def transfer_body(
+    points: object = 10,
+    *,
+    sender: object = SENDER_MOBILE,
+    recipient: object = RECIPIENT_MOBILE,
+    **fields: Any,
+) -> dict[str, Any]:
+    return {
+        "pointsTobeTransferred": points,
+        "groupProgramTransfer": "false",
+        "programId": PROGRAM,
+        "notes": "test transfer",
+        "fromCustomerIdentifier": identifier("MOBILE", sender),
+        "toCustomerIdentifier": identifier("MOBILE", recipient),
+        **fields,
+    }
+
+
+def otps_of(client: Any, mobile: str = SENDER_MOBILE, org_id: int = ORG) -> list[dict[str, Any]]:
+    return client.get(
+        "/_emulator/otps",
+        params={"orgId": org_id, "identifierType": "mobile", "identifierValue": mobile},
+    ).json()["otps"]
+
+
+def issue_code(client: Any, auth: dict[str, str], body: dict[str, Any] | None = None) -> str:
+    """An OTP for the sender, the way a client gets one: isTransferrable with issueOtp."""
+    body = body or transfer_body()
+    response = client.post(ISTRANSFERRABLE, json={**body, "issueOtp": True}, headers=auth)
+    assert response.json()["errors"] == [], response.text
+    return str(otps_of(client, body["fromCustomerIdentifier"]["value"])[0]["code"])
+
+
+def snapshot(client: Any) -> dict[str, Any]:
+    """Balances, lots, ledger, transfer journal and OTP state, read in a short transaction
+    (on SQLite an open transaction would hold the write lock the app needs)."""
+    with client.app.state.session_factory() as session:
+        return {
+            "balances": sorted(
+                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
+                for b in session.execute(select(PointBalance)).scalars()
+            ),
+            "lots": sorted(
+                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
+            ),
+            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
+            "transfers": session.execute(select(func.count(PointsTransfer.id))).scalar_one(),
+            "otps": sorted(
+                (o.id, o.code, o.used_at, o.failed_attempts)
+                for o in session.execute(select(Otp)).scalars()
+            ),
+        }
+
+
+def main_points(client: Any, owner_id: int, program_id: int = PROGRAM) -> int:
+    """The owner's Main balance, in thousandths."""
+    with client.app.state.session_factory() as session:
+        value = session.execute(
+            select(PointBalance.points_milli).where(
+                PointBalance.owner_type == "CUSTOMER",
+                PointBalance.owner_id == owner_id,
+                PointBalance.program_id == program_id,
+                PointBalance.category == "Main",
+            )
+        ).scalar_one_or_none()
+        return int(value or 0)
+
+
+def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errors"][0]["code"] == code, body
+    assert body["errors"][0]["message"] == message, body
+    assert body["errors"][0]["status"] is False
