@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     """HTTP status of business errors (8015, 804, ...): Capillary answers 200 with errors[]."""
     admin_token: str | None = None
     """When set, /_emulator/* requires the header X-CAPEMU-ADMIN-TOKEN with this value."""
+    journal_size: int = 1000
+    """Calls kept per worker for GET /_emulator/journal; 0 switches the journal off."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from capillary_emulator import clock
 from capillary_emulator.auth import OAUTH_HEADER, Caller, authenticate
 from capillary_emulator.config import Settings
+from capillary_emulator.emulator.faults import apply_faults
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
 
 
@@ -43,7 +44,11 @@ class RequestContext:
 
 
 async def get_context(request: Request, session: SessionDep) -> RequestContext:
-    now = clock.now(session)
+    reading = clock.read_clock(session)
+    faults = request.app.state.fault_cache.current(session, reading.faults_generation)
+    if faults:
+        await apply_faults(session, faults, method=request.method, path=request.url.path)
+    now = reading.now
     caller = authenticate(
         session,
         authorization=request.headers.get("authorization"),

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from capillary_emulator import __version__, lifecycle
 from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine, make_session_factory
+from capillary_emulator.emulator.faults import FaultCache
+from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import router as emulator_router
 from capillary_emulator.envelope import JsonBodyOnly, install_handlers
 from capillary_emulator.groups.router import router as groups_router
@@ -46,8 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.fault_cache = FaultCache()
+    app.state.journal = Journal(settings.journal_size)
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
+    app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
     app.include_router(oauth_router)
     app.include_router(otp_router)
     app.include_router(transfers_router)

@@ -354,3 +354,25 @@ class EmulatorState(Base):
     """Microseconds added to system time while the clock runs."""
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    faults_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped whenever injected faults change, so workers know to reload theirs."""
+
+
+class EmulatorFault(Base):
+    """A fault injected through /_emulator/faults: matching Capillary calls fail (or slow down)."""
+
+    __tablename__ = "emulator_faults"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(10), default="*")
+    """HTTP method to match, or * for any."""
+    path: Mapped[str] = mapped_column(String(300))
+    """Request path to match; shell-style wildcards allowed (/v2/points/*)."""
+    http_status: Mapped[int] = mapped_column(Integer, default=500)
+    code: Mapped[int] = mapped_column(Integer, default=500)
+    message: Mapped[str] = mapped_column(Text, default="")
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    """How many more matching calls fail; NULL for every call until cleared."""
+    delay_ms: Mapped[int] = mapped_column(Integer, default=0)
+    """Milliseconds to wait before answering (a delay-only fault has http_status 0)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

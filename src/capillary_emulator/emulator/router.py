@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from capillary_emulator import clock, lifecycle
 from capillary_emulator.context import SessionDep, require_admin
-from capillary_emulator.emulator import service
+from capillary_emulator.emulator import faults, service
 from capillary_emulator.seed.schema import seed_json_schema
 from capillary_emulator.seed.service import load_seed, parse_seed
 
@@ -73,6 +73,48 @@ async def otps(
         now=clock.now(session),
     )
     return {"otps": items}
+
+
+@router.get("/faults")
+async def list_faults(session: SessionDep) -> dict[str, Any]:
+    return {"faults": faults.list_faults(session)}
+
+
+@router.post("/faults")
+async def add_fault(session: SessionDep, spec: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    fault = faults.add_fault(session, spec, now=clock.now(session))
+    session.commit()
+    return fault.body()
+
+
+@router.delete("/faults")
+async def clear_faults(session: SessionDep) -> dict[str, Any]:
+    removed = faults.clear_faults(session)
+    session.commit()
+    return {"removed": removed}
+
+
+@router.delete("/faults/{fault_id}")
+async def remove_fault(session: SessionDep, fault_id: int) -> dict[str, Any]:
+    removed = faults.clear_faults(session, fault_id=fault_id)
+    session.commit()
+    return {"removed": removed}
+
+
+@router.get("/journal")
+async def read_journal(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    path: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    """This worker's most recent Capillary calls, newest first."""
+    return {"entries": request.app.state.journal.read(limit=limit, path=path)}
+
+
+@router.delete("/journal")
+async def clear_journal(request: Request) -> dict[str, Any]:
+    request.app.state.journal.clear()
+    return {"status": "ok"}
 
 
 @router.get("/audit")
