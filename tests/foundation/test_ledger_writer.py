@@ -1,17 +1,18 @@
-"""The one ledger writer, driven directly: earliest expiry first, all or nothing, no double spend."""
+"""The one ledger writer, driven directly: earliest expiry first, all or nothing, no double
+spend."""
 
 import threading
 from datetime import timedelta
 
 import pytest
+from conftest import audit_ok
 from sqlalchemy import func, select
 
 from capillary_emulator import clock
 from capillary_emulator.db import transaction
 from capillary_emulator.errors import InsufficientCurrentPointsError
 from capillary_emulator.ledger.writer import Credit, Debit, Owner, write_points_event
-from capillary_emulator.models import CUSTOMER, LedgerEntry, PointAward, PointBalance
-from conftest import audit_ok
+from capillary_emulator.models import CUSTOMER, LedgerEntry, LedgerEvent, PointAward, PointBalance
 
 ORG = 300001
 PROGRAM = 31
@@ -98,17 +99,31 @@ class TestWritePointsEvent:
             now = clock.now(s)
             write_points_event(
                 s, org_id=ORG, event_name="TransactionAdd", now=now - timedelta(days=2),
-                movements=[Credit(owner, PROGRAM, "Main", 4000, expires_at=now - timedelta(days=1))],
+                movements=[
+                    Credit(owner, PROGRAM, "Main", 4000, expires_at=now - timedelta(days=1))
+                ],
             )  # fmt: skip
         with pytest.raises(InsufficientCurrentPointsError), transaction(factory) as s:
             write_points_event(s, org_id=ORG, event_name="PointsRedemption", now=clock.now(s),
                                movements=[Debit(owner, PROGRAM, "Main", 1000)])  # fmt: skip
-        # The expiry itself is written as soon as anything touches the key.
+        # The failed debit wrote nothing; the next spend writes the expiry and then succeeds.
         with transaction(factory) as s:
             write_points_event(s, org_id=ORG, event_name="TransactionAdd", now=clock.now(s),
                                movements=[Credit(owner, PROGRAM, "Main", 1000)])  # fmt: skip
+        with transaction(factory) as s:
+            posted = write_points_event(
+                s, org_id=ORG, event_name="PointsRedemption", now=clock.now(s),
+                movements=[Debit(owner, PROGRAM, "Main", 1000)],
+            )  # fmt: skip
+        assert posted.expired == 4000
         with factory() as s:
-            assert balance(s) == 1000
+            assert balance(s) == 0
+            expiry = s.execute(
+                select(LedgerEntry.points_milli)
+                .join(LedgerEvent, LedgerEvent.id == LedgerEntry.event_id)
+                .where(LedgerEvent.event_name == "PointsExpiry", LedgerEntry.owner_id == USER)
+            ).scalars().all()  # fmt: skip
+        assert expiry == [-4000]
         audit_ok(client)
 
 

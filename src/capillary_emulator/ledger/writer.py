@@ -16,17 +16,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from capillary_emulator.db import Base
 from capillary_emulator.errors import CapillaryError, InsufficientCurrentPointsError
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
 
 
-def _table(model: type[PointBalance]) -> Table:
+def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
@@ -117,16 +119,28 @@ def write_points_event(
 ) -> PostedEvent:
     keys = sorted({m.key for m in movements})
     balances = lock_balances(session, org_id=org_id, keys=keys)
-    expired = _expire_locked(session, org_id=org_id, now=now, keys=keys, balances=balances)
-
+    expired = 0
+    live_lots: dict[Key, list[list[Any]]] = {}
     for m in movements:
-        if isinstance(m, Debit):
-            if m.points_milli <= 0:
-                raise ValueError("a debit must be positive")
-            if balances[m.key] < m.points_milli:
-                raise m.insufficient()
-            m.drawn = _draw_lots(session, m, now)
-            balances[m.key] -= m.points_milli
+        if not isinstance(m, Debit):
+            continue
+        if m.points_milli <= 0:
+            raise ValueError("a debit must be positive")
+        if m.key not in live_lots:
+            lots, due = _lots_of(session, m.key, now)
+            if due:
+                expired += _expire_lots(session, org_id=org_id, due=due, balances=balances)
+            live_lots[m.key] = lots
+        if balances[m.key] < m.points_milli:
+            raise m.insufficient()
+        m.drawn = _draw(live_lots[m.key], m)
+        balances[m.key] -= m.points_milli
+    touched = [lot for lots in live_lots.values() for lot in lots if lot[3]]
+    if touched:
+        session.connection().execute(
+            _statements(session).set_lot_remaining,
+            [{"lot_id": lot[0], "lot_remaining": lot[1]} for lot in touched],
+        )
     for m in movements:
         if isinstance(m, Credit):
             _add_lots(session, org_id, m, now)
@@ -147,32 +161,134 @@ def write_points_event(
     return PostedEvent(event_ids=event_ids, balances=balances, expired=expired)
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """Hot-path statements built once per dialect: executing a prebuilt statement skips
+    SQLAlchemy's per-call construction and cache-key work, which otherwise costs more than
+    the SQL itself."""
+
+    lock_balance: Any
+    live_lots: Any
+    set_lot_remaining: Any
+    store_balance: Any
+    insert_events: Any
+    insert_entries: Any
+    insert_lots: Any
+
+
+_BUILT: dict[str, _Statements] = {}
+
+
+def _statements(session: Session) -> _Statements:
+    dialect = session.get_bind().dialect.name
+    built = _BUILT.get(dialect)
+    if built is None:
+        built = _BUILT[dialect] = _build_statements(dialect)
+    return built
+
+
+def _build_statements(dialect: str) -> _Statements:
+    balance = _table(PointBalance)
+    lots = _table(PointAward)
+    events = _table(LedgerEvent)
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key_columns = ["owner_type", "owner_id", "program_id", "category"]
+    return _Statements(
+        # Creates a missing balance row and, on Postgres, takes its row lock: ON CONFLICT DO
+        # UPDATE locks the existing row even though the update changes nothing.
+        lock_balance=insert_fn(balance)
+        .values({**{c: bindparam(c) for c in [*key_columns, "org_id"]}, "points_milli": 0})
+        .on_conflict_do_update(
+            index_elements=key_columns, set_={"points_milli": balance.c.points_milli}
+        )
+        .returning(balance.c.points_milli),
+        live_lots=select(PointAward.id, PointAward.remaining_milli, PointAward.expires_at)
+        .where(
+            PointAward.owner_type == bindparam("owner_type"),
+            PointAward.owner_id == bindparam("owner_id"),
+            PointAward.program_id == bindparam("program_id"),
+            PointAward.category == bindparam("category"),
+            PointAward.remaining_milli > 0,
+        )
+        .order_by(
+            case((PointAward.expires_at.is_(None), 1), else_=0),
+            PointAward.expires_at,
+            PointAward.awarded_at,
+            PointAward.id,
+        ),
+        set_lot_remaining=update(lots)
+        .where(lots.c.id == bindparam("lot_id"))
+        .values(remaining_milli=bindparam("lot_remaining")),
+        store_balance=update(balance)
+        .where(*(balance.c[c] == bindparam("k_" + c) for c in key_columns))
+        .values(points_milli=bindparam("k_points")),
+        insert_events=insert(events).returning(events.c.id, sort_by_parameter_order=True),
+        insert_entries=insert(_table(LedgerEntry)),
+        insert_lots=insert(lots),
+    )
+
+
 def lock_balances(session: Session, *, org_id: int, keys: Iterable[Key]) -> dict[Key, int]:
     """Create missing balance rows and lock all of them, always in sorted key order."""
-    table = _table(PointBalance)
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = _statements(session).lock_balance
     balances: dict[Key, int] = {}
     for key in sorted(keys):
         owner_type, owner_id, program_id, category = key
-        stmt = (
-            insert_fn(table)
-            .values(
-                owner_type=owner_type,
-                owner_id=owner_id,
-                program_id=program_id,
-                category=category,
-                org_id=org_id,
-                points_milli=0,
-            )
-            .on_conflict_do_update(
-                index_elements=["owner_type", "owner_id", "program_id", "category"],
-                set_={"points_milli": table.c.points_milli},
-            )
-            .returning(table.c.points_milli)
-        )
-        balances[key] = session.execute(stmt).scalar_one()
+        balances[key] = session.execute(
+            statement,
+            {
+                "owner_type": owner_type,
+                "owner_id": owner_id,
+                "program_id": program_id,
+                "category": category,
+                "org_id": org_id,
+            },
+        ).scalar_one()
     return balances
+
+
+def _lots_of(session: Session, key: Key, now: datetime) -> tuple[list[list[Any]], list[Any]]:
+    """The key's unspent lots in spending order, and apart from them those already expired.
+
+    Live lots come back as mutable [id, remaining, expires_at, touched] lists.
+    """
+    owner_type, owner_id, program_id, category = key
+    rows = session.execute(
+        _statements(session).live_lots,
+        {
+            "owner_type": owner_type,
+            "owner_id": owner_id,
+            "program_id": program_id,
+            "category": category,
+        },
+    ).all()
+    live: list[list[Any]] = []
+    due: list[Any] = []
+    for lot_id, remaining, expires_at in rows:
+        if expires_at is not None and expires_at <= now:
+            due.append((lot_id, owner_type, owner_id, program_id, category, remaining, expires_at))
+        else:
+            live.append([lot_id, remaining, expires_at, False])
+    return live, due
+
+
+def _draw(lots: list[list[Any]], debit: Debit) -> list[Lot]:
+    needed = debit.points_milli
+    drawn: list[Lot] = []
+    for lot in lots:
+        if needed == 0:
+            break
+        if lot[1] == 0:
+            continue
+        take = min(lot[1], needed)
+        drawn.append(Lot(lot[0], take, lot[2]))
+        lot[1] -= take
+        lot[3] = True
+        needed -= take
+    if needed:
+        # The balance said yes but the lots say no: the ledger and the lots disagree.
+        raise RuntimeError(f"lots of {debit.key} do not cover the balance")
+    return drawn
 
 
 def expire_due_points(
@@ -191,44 +307,13 @@ def expire_due_points(
     if owner_list is not None:
         if not owner_list:
             return 0
-        query = query.where(
-            _any_owner(owner_list),
-        )
-    keys = sorted({tuple(row) for row in session.execute(query.distinct())})  # type: ignore[misc]
+        query = query.where(_any_owner(owner_list))
+    keys: list[Key] = sorted({(r[0], r[1], r[2], r[3]) for r in session.execute(query.distinct())})
     if not keys:
         return 0
-    balances = lock_balances(session, org_id=org_id, keys=keys)  # type: ignore[arg-type]
-    expired = _expire_locked(session, org_id=org_id, now=now, keys=keys, balances=balances)  # type: ignore[arg-type]
-    _store_balances(session, balances)
-    return expired
-
-
-def _any_owner(owners: list[Owner]) -> ColumnElement[bool]:
-    return or_(
-        *(and_(PointAward.owner_type == o.type, PointAward.owner_id == o.id) for o in owners)
-    )
-
-
-def _expire_locked(
-    session: Session,
-    *,
-    org_id: int,
-    now: datetime,
-    keys: Sequence[Key],
-    balances: dict[Key, int],
-) -> int:
-    """Expire due lots of keys whose balance rows the caller holds locked."""
-    if not keys:
-        return 0
-    conditions = [
-        and_(
-            PointAward.owner_type == k[0],
-            PointAward.owner_id == k[1],
-            PointAward.program_id == k[2],
-            PointAward.category == k[3],
-        )
-        for k in keys
-    ]
+    balances = lock_balances(session, org_id=org_id, keys=keys)
+    # Read the due lots again now that their keys are locked: another worker may have
+    # expired them in the meantime.
     due = session.execute(
         select(
             PointAward.id,
@@ -240,39 +325,60 @@ def _expire_locked(
             PointAward.expires_at,
         )
         .where(
-            or_(*conditions),
+            or_(*(_key_condition(k) for k in keys)),
             PointAward.remaining_milli > 0,
             PointAward.expires_at.is_not(None),
             PointAward.expires_at <= now,
         )
         .order_by(PointAward.expires_at, PointAward.id)
     ).all()
+    expired = _expire_lots(session, org_id=org_id, due=due, balances=balances)
+    _store_balances(session, balances)
+    return expired
+
+
+def _key_condition(key: Key) -> ColumnElement[bool]:
+    return and_(
+        PointAward.owner_type == key[0],
+        PointAward.owner_id == key[1],
+        PointAward.program_id == key[2],
+        PointAward.category == key[3],
+    )
+
+
+def _any_owner(owners: list[Owner]) -> ColumnElement[bool]:
+    return or_(
+        *(and_(PointAward.owner_type == o.type, PointAward.owner_id == o.id) for o in owners)
+    )
+
+
+def _expire_lots(
+    session: Session, *, org_id: int, due: Sequence[Any], balances: dict[Key, int]
+) -> int:
+    """Zero the due lots (rows of id, key..., remaining, expires_at) of locked keys and write
+    their PointsExpiry events, one per owner and expiry instant, dated when they expired."""
     if not due:
         return 0
-    session.execute(
-        update(PointAward),
-        [{"id": row.id, "remaining_milli": 0} for row in due],
+    session.connection().execute(
+        _statements(session).set_lot_remaining,
+        [{"lot_id": row[0], "lot_remaining": 0} for row in due],
     )
-    # One PointsExpiry event per owner and expiry instant, dated when the points expired.
     grouped: dict[tuple[Owner, datetime], dict[Key, int]] = defaultdict(lambda: defaultdict(int))
     total = 0
-    for row in due:
-        key: Key = (row.owner_type, row.owner_id, row.program_id, row.category)
-        grouped[(Owner(row.owner_type, row.owner_id), row.expires_at)][key] += row.remaining_milli
-        balances[key] -= row.remaining_milli
-        total += row.remaining_milli
+    for _lot_id, owner_type, owner_id, program_id, category, remaining, expires_at in due:
+        key: Key = (owner_type, owner_id, program_id, category)
+        grouped[(Owner(owner_type, owner_id), expires_at)][key] += remaining
+        balances[key] -= remaining
+        total += remaining
     for (owner, expired_at), per_key in sorted(
         grouped.items(), key=lambda kv: (kv[0][1], kv[0][0])
     ):
-        event_id = _insert_event(
+        event_id = _insert_events(
             session,
-            org_id=org_id,
-            owner=owner,
-            event_name="PointsExpiry",
-            created_at=expired_at,
-        )
-        session.execute(
-            insert(LedgerEntry),
+            [_event_row(org_id, owner, "PointsExpiry", expired_at, None, None, None, None)],
+        )[0]
+        session.connection().execute(
+            _statements(session).insert_entries,
             [
                 {
                     "event_id": event_id,
@@ -289,45 +395,6 @@ def _expire_locked(
             ],
         )
     return total
-
-
-def _draw_lots(session: Session, debit: Debit, now: datetime) -> list[Lot]:
-    owner_type, owner_id, program_id, category = debit.key
-    lots = session.execute(
-        select(PointAward.id, PointAward.remaining_milli, PointAward.expires_at)
-        .where(
-            PointAward.owner_type == owner_type,
-            PointAward.owner_id == owner_id,
-            PointAward.program_id == program_id,
-            PointAward.category == category,
-            PointAward.remaining_milli > 0,
-        )
-        .order_by(
-            case((PointAward.expires_at.is_(None), 1), else_=0),
-            PointAward.expires_at,
-            PointAward.awarded_at,
-            PointAward.id,
-        )
-    ).all()
-    needed = debit.points_milli
-    drawn: list[Lot] = []
-    for lot_id, remaining, expires_at in lots:
-        if needed == 0:
-            break
-        take = min(remaining, needed)
-        drawn.append(Lot(lot_id, take, expires_at))
-        needed -= take
-    if needed:
-        # The balance said yes but the lots say no: the ledger and the lots disagree.
-        raise RuntimeError(f"lots of {debit.key} do not cover the balance")
-    session.execute(
-        update(PointAward),
-        [
-            {"id": lot.award_id, "remaining_milli": remaining - lot.points_milli}
-            for lot, (_, remaining, _) in zip(drawn, lots, strict=False)
-        ],
-    )
-    return drawn
 
 
 def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> None:
@@ -350,8 +417,8 @@ def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> N
     else:
         pieces = [(credit.points_milli, credit.expires_at)]
     owner_type, owner_id, program_id, category = credit.key
-    session.execute(
-        insert(PointAward),
+    session.connection().execute(
+        _statements(session).insert_lots,
         [
             {
                 "org_id": org_id,
@@ -363,6 +430,7 @@ def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> N
                 "remaining_milli": milli,
                 "awarded_at": now,
                 "expires_at": expiry,
+                "ledger_event_id": None,
             }
             for milli, expiry in pieces
         ],
@@ -372,21 +440,13 @@ def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> N
 def _store_balances(session: Session, balances: dict[Key, int]) -> None:
     if not balances:
         return
-    table = _table(PointBalance)
     session.connection().execute(
-        table.update()
-        .where(
-            table.c.owner_type == bindparam("k_type"),
-            table.c.owner_id == bindparam("k_owner"),
-            table.c.program_id == bindparam("k_program"),
-            table.c.category == bindparam("k_category"),
-        )
-        .values(points_milli=bindparam("k_points")),
+        _statements(session).store_balance,
         [
             {
-                "k_type": k[0],
-                "k_owner": k[1],
-                "k_program": k[2],
+                "k_owner_type": k[0],
+                "k_owner_id": k[1],
+                "k_program_id": k[2],
                 "k_category": k[3],
                 "k_points": v,
             }
@@ -395,33 +455,33 @@ def _store_balances(session: Session, balances: dict[Key, int]) -> None:
     )
 
 
-def _insert_event(
-    session: Session,
-    *,
+def _event_row(
     org_id: int,
     owner: Owner,
     event_name: str,
     created_at: datetime,
-    till_id: int | None = None,
-    transaction_id: int | None = None,
-    transaction_number: str | None = None,
-    notes: str | None = None,
-) -> int:
-    return session.execute(
-        insert(LedgerEvent)
-        .values(
-            org_id=org_id,
-            owner_type=owner.type,
-            owner_id=owner.id,
-            event_name=event_name,
-            created_at=created_at,
-            till_id=till_id,
-            transaction_id=transaction_id,
-            transaction_number=transaction_number,
-            notes=notes,
-        )
-        .returning(LedgerEvent.id)
-    ).scalar_one()
+    till_id: int | None,
+    transaction_id: int | None,
+    transaction_number: str | None,
+    notes: str | None,
+) -> dict[str, Any]:
+    return {
+        "org_id": org_id,
+        "owner_type": owner.type,
+        "owner_id": owner.id,
+        "event_name": event_name,
+        "created_at": created_at,
+        "till_id": till_id,
+        "transaction_id": transaction_id,
+        "transaction_number": transaction_number,
+        "notes": notes,
+    }
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ledger events in one round trip; their ids in the order given."""
+    result = session.connection().execute(_statements(session).insert_events, rows)
+    return [row[0] for row in result]
 
 
 def _append_events(
@@ -436,22 +496,26 @@ def _append_events(
     transaction_number: str | None,
     notes: str | None,
 ) -> dict[Owner, int]:
-    event_ids: dict[Owner, int] = {}
-    for m in movements:
-        if m.owner not in event_ids:
-            event_ids[m.owner] = _insert_event(
-                session,
-                org_id=org_id,
-                owner=m.owner,
-                event_name=event_name,
-                created_at=created_at,
-                till_id=till_id,
-                transaction_id=transaction_id,
-                transaction_number=transaction_number,
-                notes=notes,
+    owners = list(dict.fromkeys(m.owner for m in movements))
+    ids = _insert_events(
+        session,
+        [
+            _event_row(
+                org_id,
+                owner,
+                event_name,
+                created_at,
+                till_id,
+                transaction_id,
+                transaction_number,
+                notes,
             )
-    session.execute(
-        insert(LedgerEntry),
+            for owner in owners
+        ],
+    )
+    event_ids = dict(zip(owners, ids, strict=True))
+    session.connection().execute(
+        _statements(session).insert_entries,
         [
             {
                 "event_id": event_ids[m.owner],
