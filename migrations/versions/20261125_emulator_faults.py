@@ -32,11 +32,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("emulator_state") as batch:
         batch.add_column(
-            sa.Column("faults_generation", sa.Integer(), nullable=False, server_default="0")
+            sa.Column("control_generation", sa.Integer(), nullable=False, server_default="0")
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("emulator_state") as batch:
-        batch.drop_column("faults_generation")
+        batch.drop_column("control_generation")
     op.drop_table("emulator_faults")

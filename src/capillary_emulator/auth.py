@@ -73,6 +73,51 @@ def _from_token(session: Session, token: str, now: datetime) -> Caller:
     return Caller(org=row[2], till=row[1])
 
 
+class CallerCache:
+    """This worker's successful credentials (Basic header or OAuth token -> Caller), so that a
+    known client costs no query. Valid for one control generation: seeding or resetting the
+    emulator moves the generation and empties the cache. Failures are never cached."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self.generation = -1
+        self.callers: dict[str, tuple[datetime | None, Caller]] = {}
+
+    def resolve(
+        self,
+        session: Session,
+        *,
+        generation: int,
+        authorization: str | None,
+        oauth_token: str | None,
+        now: datetime,
+    ) -> Caller:
+        if generation != self.generation:
+            self.callers.clear()
+            self.generation = generation
+        key = f"t:{oauth_token}" if oauth_token else f"b:{authorization}"
+        cached = self.callers.get(key)
+        if cached is not None:
+            expires_at, caller = cached
+            if expires_at is None or now < expires_at:
+                return caller
+        caller = authenticate(
+            session, authorization=authorization, oauth_token=oauth_token, now=now
+        )
+        if len(self.callers) >= self.LIMIT:
+            self.callers.clear()
+        expires_at = _token_expiry(session, oauth_token) if oauth_token else None
+        self.callers[key] = (expires_at, caller)
+        return caller
+
+
+def _token_expiry(session: Session, token: str) -> datetime | None:
+    return session.execute(
+        select(OAuthToken.expires_at).where(OAuthToken.token == token)
+    ).scalar_one_or_none()
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     access_token: str

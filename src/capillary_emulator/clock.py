@@ -23,9 +23,9 @@ def system_now() -> datetime:
 class ClockReading:
     now: datetime
     frozen: bool
-    faults_generation: int = 0
-    """Read in the same statement as the clock, so that checking for injected faults costs
-    nothing while there are none (see emulator/faults.py)."""
+    control_generation: int = 0
+    """Read in the same statement as the clock, so that per-worker caches (credentials, injected
+    faults) cost no extra query to validate."""
 
 
 def read_clock(session: Session) -> ClockReading:
@@ -33,7 +33,7 @@ def read_clock(session: Session) -> ClockReading:
         select(
             EmulatorState.clock_offset_us,
             EmulatorState.frozen_at,
-            EmulatorState.faults_generation,
+            EmulatorState.control_generation,
         ).where(EmulatorState.id == STATE_ID)
     ).first()
     if row is None:
@@ -76,6 +76,15 @@ def freeze(session: Session, frozen: bool) -> ClockReading:
     else:
         _write(session, offset_us=_micros(reading.now - system_now()), frozen_at=None)
     return read_clock(session)
+
+
+def bump_control_generation(session: Session) -> None:
+    """Tell every worker that seeded data or faults changed (their caches are stale)."""
+    session.execute(
+        update(EmulatorState)
+        .where(EmulatorState.id == STATE_ID)
+        .values(control_generation=EmulatorState.control_generation + 1)
+    )
 
 
 def reset(session: Session) -> None:

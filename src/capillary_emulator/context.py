@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
-from capillary_emulator.auth import OAUTH_HEADER, Caller, authenticate
+from capillary_emulator.auth import OAUTH_HEADER, Caller
 from capillary_emulator.config import Settings
 from capillary_emulator.emulator.faults import apply_faults
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
@@ -45,12 +45,13 @@ class RequestContext:
 
 async def get_context(request: Request, session: SessionDep) -> RequestContext:
     reading = clock.read_clock(session)
-    faults = request.app.state.fault_cache.current(session, reading.faults_generation)
+    faults = request.app.state.fault_cache.current(session, reading.control_generation)
     if faults:
         await apply_faults(session, faults, method=request.method, path=request.url.path)
     now = reading.now
-    caller = authenticate(
+    caller = request.app.state.callers.resolve(
         session,
+        generation=reading.control_generation,
         authorization=request.headers.get("authorization"),
         oauth_token=request.headers.get(OAUTH_HEADER),
         now=now,

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from capillary_emulator import clock
 from capillary_emulator.config import Settings
 from capillary_emulator.db import Base
-from capillary_emulator.emulator.faults import bump_generation
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.service import clear_database, load_seed, org_part, read_seed_file
 
@@ -87,7 +86,7 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
     clock.reset(session)
     now = clock.system_now()
     clear_database(session, org_id=org_id)
-    bump_generation(session)  # injected faults are gone: workers drop their copies
+    clock.bump_control_generation(session)  # faults gone, data reloaded: caches are stale
     if org_id is None:
         restore_seed(session, settings.seed_file, now=now)
         return

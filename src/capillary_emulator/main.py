@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from capillary_emulator import __version__, lifecycle
+from capillary_emulator.auth import CallerCache
 from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.emulator.faults import FaultCache
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.fault_cache = FaultCache()
+    app.state.callers = CallerCache()
     app.state.journal = Journal(settings.journal_size)
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)

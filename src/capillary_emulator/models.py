@@ -354,8 +354,9 @@ class EmulatorState(Base):
     """Microseconds added to system time while the clock runs."""
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    faults_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Bumped whenever injected faults change, so workers know to reload theirs."""
+    control_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped whenever control-plane state changes (seed, reset, faults): workers drop their
+    cached credentials and fault lists when it moves."""
 
 
 class EmulatorFault(Base):

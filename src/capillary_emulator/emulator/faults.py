@@ -1,6 +1,6 @@
 """Fault injection: make matching Capillary calls fail with a chosen status and code, or slow
 down, for a number of calls or until cleared. Faults live in the database, so every worker
-applies them; each worker caches the list and reloads it when `faults_generation` changes."""
+applies them; each worker caches the list and reloads it when `control_generation` moves."""
 
 import asyncio
 from dataclasses import dataclass
@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from capillary_emulator.clock import bump_control_generation
 from capillary_emulator.errors import ControlRequestError, InjectedFaultError
-from capillary_emulator.models import EmulatorFault, EmulatorState
-
-STATE_ID = 1
+from capillary_emulator.models import EmulatorFault
 
 
 @dataclass(frozen=True)
@@ -64,14 +63,6 @@ def _load(session: Session) -> list[Fault]:
         Fault(r.id, r.method, r.path, r.http_status, r.code, r.message, r.remaining, r.delay_ms)
         for r in rows
     ]
-
-
-def bump_generation(session: Session) -> None:
-    session.execute(
-        update(EmulatorState)
-        .where(EmulatorState.id == STATE_ID)
-        .values(faults_generation=EmulatorState.faults_generation + 1)
-    )
 
 
 async def apply_faults(session: Session, faults: list[Fault], *, method: str, path: str) -> None:
@@ -142,7 +133,7 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
     )
     session.add(row)
     session.flush()
-    bump_generation(session)
+    bump_control_generation(session)
     return Fault(row.id, row.method, row.path, status, code, message, count, delay_ms)
 
 
@@ -162,5 +153,5 @@ def clear_faults(session: Session, *, fault_id: int | None = None) -> int:
     if fault_id is not None:
         query = query.where(EmulatorFault.id == fault_id)
     removed = session.execute(query).rowcount  # type: ignore[attr-defined]
-    bump_generation(session)
+    bump_control_generation(session)
     return int(removed)
