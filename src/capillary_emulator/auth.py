@@ -3,14 +3,14 @@
 import base64
 import binascii
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import AuthenticationFailedError, OAuthTokenFailedError
-from capillary_emulator.models import OAuthClient, OAuthToken, Org, Till
+from capillary_emulator.models import OAuthClient, OAuthToken, Org, Program, Till
 from capillary_emulator.orgs import OrgConfig
 
 OAUTH_HEADER = "x-cap-api-oauth-token"
@@ -22,6 +22,14 @@ class Caller:
 
     org: Org
     till: Till
+    programs: dict[int, Program] = field(default_factory=dict)
+    """The org's programs by id, loaded with the caller (they change only with the seed)."""
+
+    @property
+    def default_program(self) -> Program | None:
+        return next((p for p in self.programs.values() if p.is_default), None) or next(
+            iter(sorted(self.programs.values(), key=lambda p: p.id)), None
+        )
 
     @property
     def org_id(self) -> int:
@@ -36,10 +44,14 @@ def authenticate(
     session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
 ) -> Caller:
     if oauth_token:
-        return _from_token(session, oauth_token, now)
-    if authorization:
-        return _from_basic(session, authorization)
-    raise AuthenticationFailedError()
+        caller = _from_token(session, oauth_token, now)
+    elif authorization:
+        caller = _from_basic(session, authorization)
+    else:
+        raise AuthenticationFailedError()
+    programs = session.execute(select(Program).where(Program.org_id == caller.org.id)).scalars()
+    caller.programs.update({p.id: p for p in programs})
+    return caller
 
 
 def _from_basic(session: Session, authorization: str) -> Caller:

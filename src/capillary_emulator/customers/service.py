@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
@@ -43,6 +43,23 @@ def identifier_type(raw: object, *, allowed: set[str] | None = None) -> str:
     return kind
 
 
+# Built once: every request looks customers up, and building a statement costs more than
+# running it.
+_BY_ID = select(Customer).where(
+    Customer.id == bindparam("customer_id"), Customer.org_id == bindparam("org_id")
+)
+_BY_IDENTIFIER = (
+    select(Customer)
+    .join(CustomerIdentifier, CustomerIdentifier.customer_id == Customer.id)
+    .where(
+        CustomerIdentifier.org_id == bindparam("org_id"),
+        CustomerIdentifier.type == bindparam("kind"),
+        CustomerIdentifier.value.in_(bindparam("values", expanding=True)),
+    )
+    .limit(1)
+)
+
+
 def find_customer(session: Session, org: Org, kind: str, value: object) -> Customer:
     """The org's customer holding that identifier; 8015 when there is none.
 
@@ -59,7 +76,7 @@ def find_customer(session: Session, org: Org, kind: str, value: object) -> Custo
         if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise CustomerNotFoundError()
         customer = session.execute(
-            select(Customer).where(Customer.id == int(text), Customer.org_id == org.id)
+            _BY_ID, {"customer_id": int(text), "org_id": org.id}
         ).scalar_one_or_none()
         if customer is None:
             raise CustomerNotFoundError()
@@ -72,14 +89,7 @@ def find_customer(session: Session, org: Org, kind: str, value: object) -> Custo
         if code and not digits.startswith(code):
             candidates.append(code + digits)
     customer = session.execute(
-        select(Customer)
-        .join(CustomerIdentifier, CustomerIdentifier.customer_id == Customer.id)
-        .where(
-            CustomerIdentifier.org_id == org.id,
-            CustomerIdentifier.type == kind,
-            CustomerIdentifier.value.in_(candidates),
-        )
-        .limit(1)
+        _BY_IDENTIFIER, {"org_id": org.id, "kind": kind, "values": candidates}
     ).scalar_one_or_none()
     if customer is None:
         raise CustomerNotFoundError()

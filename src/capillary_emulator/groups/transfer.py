@@ -207,7 +207,7 @@ def _check(
         points, reject_fractional=_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL")
     )
     checked_notes = _notes(notes)
-    program = program_for(session, caller.org, program_id)
+    program = program_for(caller, program_id)
 
     source = _party(session, caller, source_ref)
     target = _party(session, caller, target_ref)

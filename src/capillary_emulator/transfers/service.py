@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.auth import Caller
@@ -107,9 +107,20 @@ def move_points(
         till_id=caller.till.id,
         created_at=now,
     )
-    session.add(transfer)
-    session.flush()
+    # A Core insert: the ORM unit of work costs more than the row (the object stays transient,
+    # a plain record for the response).
+    transfer.id = session.execute(
+        _INSERT_TRANSFER,
+        {c: getattr(transfer, c) for c in _TRANSFER_COLUMNS},
+    ).scalar_one()
     return transfer, posted.balances[debit.key]
+
+
+_TRANSFER_COLUMNS = (
+    "org_id", "from_type", "from_id", "to_type", "to_id", "program_id", "points_milli", "notes",
+    "transferred_by_id", "till_id", "created_at",
+)  # fmt: skip
+_INSERT_TRANSFER = insert(PointsTransfer).returning(PointsTransfer.id)
 
 
 def transfer_record(
@@ -257,22 +268,17 @@ def transfer_amount_milli(raw: object, *, reject_fractional: bool) -> int:
     return to_milli(whole)
 
 
-def program_for(session: Session, org: Org, raw: object) -> Program:
+def program_for(caller: Caller, raw: object) -> Program:
     """The org's program `raw` names (885 if none), or its default program when absent."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        program = session.execute(
-            select(Program)
-            .where(Program.org_id == org.id)
-            .order_by(Program.is_default.desc(), Program.id)
-            .limit(1)
-        ).scalar_one_or_none()
+        program = caller.default_program
     else:
         text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
-        # ASCII digits that fit a BIGINT bind; anything else names no program.
+        # ASCII digits only; anything else names no program.
         if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise InvalidProgramError()
-        program = session.get(Program, int(text))
-    if program is None or program.org_id != org.id:
+        program = caller.programs.get(int(text))
+    if program is None:
         raise InvalidProgramError()
     return program
 
@@ -351,7 +357,7 @@ def check_customer_transfer(
     )
     _check_group_program_transfer(group_program_transfer)
     checked_notes = _notes(notes)
-    program = program_for(session, caller.org, program_id)
+    program = program_for(caller, program_id)
     sender = _customer_by_identifier(session, caller.org, from_identifier, "fromCustomerIdentifier")
     recipient = _customer_by_identifier(session, caller.org, to_identifier, "toCustomerIdentifier")
     if sender.id == recipient.id:
@@ -485,7 +491,7 @@ def transfer_history(
     entity_type = (user_entity_type or CUSTOMER).strip().upper()
     if entity_type not in (CUSTOMER, USERGROUP2):
         raise EntityTypeInvalidError()
-    program = program_for(session, org, program_id) if program_id is not None else None
+    program = program_for(caller, program_id) if program_id is not None else None
     owner: Owner
     if entity_type == USERGROUP2:
         kind = group_identifier_type(identifier_name)
