@@ -2,12 +2,12 @@ import copy
 import json
 
 import yaml
+from conftest import PROJECT_ROOT, audit_ok, basic_auth
 from sqlalchemy import func, select
 
 from capillary_emulator.config import DEMO_SEED_FILE
 from capillary_emulator.models import Customer, LedgerEntry, Org
 from capillary_emulator.seed.schema import seed_json_schema
-from conftest import PROJECT_ROOT, audit_ok, basic_auth
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "examples" / "demo-seed.yaml"
 
