@@ -41,6 +41,9 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+_CREATED_DATABASES: list[str] = []
+
+
 def _fresh_database_url(tmp_root: Path, name: str) -> str:
     """An empty database: a new SQLite file, or a new database on the test Postgres server."""
     pg = os.environ.get("CAPEMU_TEST_DATABASE_URL")
@@ -53,7 +56,21 @@ def _fresh_database_url(tmp_root: Path, name: str) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{database}"'))
     engine.dispose()
+    _CREATED_DATABASES.append(database)
     return base.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_created_databases() -> Iterator[None]:
+    yield
+    pg = os.environ.get("CAPEMU_TEST_DATABASE_URL")
+    if not pg or not _CREATED_DATABASES:
+        return
+    engine = create_engine(make_url(pg).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for database in _CREATED_DATABASES:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -41,3 +41,24 @@ class TestPackaging:
     def test_console_script_is_declared(self):
         project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
         assert project["scripts"]["capillary-emulator"] == "capillary_emulator.cli:main"
+
+
+class TestMigrations:
+    def test_schema_revision_constant_is_alembic_head(self):
+        from alembic.script import ScriptDirectory
+
+        from capillary_emulator import lifecycle
+
+        scripts = ScriptDirectory.from_config(lifecycle._alembic_config())
+        assert scripts.get_current_head() == lifecycle.SCHEMA_REVISION
+
+    def test_migrations_match_the_models(self, tmp_path):
+        from alembic import command
+
+        from capillary_emulator import lifecycle
+
+        url = f"sqlite:///{tmp_path / 'check.db'}"
+        lifecycle.migrate(url)
+        config = lifecycle._alembic_config()
+        config.attributes["url"] = url
+        command.check(config)  # raises when autogenerate would find a difference

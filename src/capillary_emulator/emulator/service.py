@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
@@ -21,6 +21,17 @@ from capillary_emulator.models import (
     Redemption,
     Reversal,
 )
+from capillary_emulator.seed.service import load_seed, parse_seed
+
+
+def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:
+    """Load a seed document next to what is there (all or nothing)."""
+    created = load_seed(session, parse_seed(document), now=now)
+    if session.get_bind().dialect.name == "postgresql":
+        # A large seed leaves the planner without statistics until autovacuum gets to it, and it
+        # would scan whole tables meanwhile.
+        session.execute(text("ANALYZE"))
+    return created
 
 
 def clock_body(reading: clock.ClockReading) -> dict[str, Any]:
