@@ -3,9 +3,11 @@ import json
 
 import yaml
 from conftest import PROJECT_ROOT, audit_ok, basic_auth
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from capillary_emulator.config import DEMO_SEED_FILE
+from capillary_emulator.config import DEMO_SEED_FILE, Settings
+from capillary_emulator.main import create_app
 from capillary_emulator.models import Customer, LedgerEntry, Org
 from capillary_emulator.seed.schema import seed_json_schema
 
@@ -166,3 +168,35 @@ class TestSchema:
         assert served == seed_json_schema()
         published = json.loads((PROJECT_ROOT / "docs" / "seed-schema.json").read_text())
         assert published == served
+
+
+class TestDemoDocumentAsJson:
+    def test_loads_unchanged_into_an_emulator_seeded_with_something_else(self, tmp_path):
+        """The reference document, as JSON, through POST /_emulator/seed: the sample requests
+        then work against it."""
+        minimal = {
+            "orgs": [
+                {
+                    "orgId": 1,
+                    "name": "Elsewhere",
+                    "tills": [{"tillId": 1, "code": "elsewhere.till", "password": "pw"}],
+                    "programs": [{"programId": 1, "name": "P", "default": True}],
+                }
+            ]
+        }
+        seed_file = tmp_path / "minimal.json"
+        seed_file.write_text(json.dumps(minimal))
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}", seed_file=seed_file)
+        with TestClient(create_app(settings)) as fresh:
+            response = fresh.post("/_emulator/seed", json=demo_document())
+            assert response.status_code == 200, response.text
+            assert response.json()["orgs"][0]["orgId"] == 100458
+            audit_ok(fresh)
+            balance = fresh.get(
+                "/v2/pointsLedger/getCustomerLedgerBalance",
+                params={"identifierName": "externalId", "identifierValue": "tomanatest2",
+                        "source": "INSTORE"},
+                headers=basic_auth(),
+            )  # fmt: skip
+            assert balance.status_code == 200
+            assert balance.json()["customerDetails"]["userId"] == 502522264
