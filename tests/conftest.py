@@ -128,6 +128,15 @@ def session(_reader_engine: Any, client: TestClient) -> Iterator[Session]:
         s.rollback()
 
 
+def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
+    """A v2 error answer: that HTTP status and exactly one error item, nothing else."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body.get("warnings") == [], body
+    assert body["errors"] == [{"status": False, "code": code, "message": message}], body
+    assert body.get("data") in (None, []), body
+
+
 def audit_ok(client: TestClient | httpx.Client) -> None:
     body = client.get("/_emulator/audit").json()
     assert body["ok"], body["violations"]

@@ -4,7 +4,7 @@ request must leave untouched."""
 
 from typing import Any
 
-from conftest import basic_auth
+from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
 from sqlalchemy import func, select
 
 from capillary_emulator.models import LedgerEntry, PointAward, PointBalance, PointsTransfer
@@ -197,12 +197,3 @@ def snapshot(client: Any) -> dict[str, Any]:
             "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
             "transfers": session.execute(select(func.count(PointsTransfer.id))).scalar_one(),
         }
-
-
-def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
-    assert response.status_code == status, response.text
-    payload = response.json()
-    assert payload["errors"][0]["code"] == code, payload
-    assert payload["errors"][0]["message"] == message, payload
-    assert payload["errors"][0]["status"] is False
-    assert payload.get("data") in (None, []), payload

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import basic_auth
+from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
 from fastapi.testclient import TestClient
 
 from capillary_emulator.db import transaction
@@ -191,11 +191,3 @@ def snapshot(client: TestClient) -> Any:
     audit = client.get("/_emulator/audit").json()
     assert audit["ok"], audit["violations"]
     return (info(client, limit=10).json(), balance(client).json())
-
-
-def assert_error(response: Any, code: int, message: str) -> None:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["errors"][0]["code"] == code, body
-    assert body["errors"][0]["message"] == message
-    assert body["errors"][0]["status"] is False

@@ -4,7 +4,7 @@ everything a refused reversal must leave untouched."""
 
 from typing import Any
 
-from conftest import DEMO_AUTH, basic_auth
+from conftest import DEMO_AUTH, assert_error, basic_auth  # noqa: F401  (re-exported)
 from sqlalchemy import func, select
 
 from capillary_emulator.models import (
@@ -174,10 +174,3 @@ def reversals_of(client: Any, code: str) -> dict[str, Any]:
             "reversed": redemption.reversed_milli,
             "reversals": reversals,
         }
-
-
-def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["warnings"] == [], body
-    assert body["errors"] == [{"status": False, "code": code, "message": message}], body

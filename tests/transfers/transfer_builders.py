@@ -3,7 +3,7 @@ bodies, and a snapshot of everything a failed request must leave untouched."""
 
 from typing import Any
 
-from conftest import basic_auth
+from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
 from sqlalchemy import func, select
 
 from capillary_emulator.models import LedgerEntry, Otp, PointAward, PointBalance, PointsTransfer
@@ -163,11 +163,3 @@ def main_points(client: Any, owner_id: int, program_id: int = PROGRAM) -> int:
             )
         ).scalar_one_or_none()
         return int(value or 0)
-
-
-def assert_error(response: Any, code: int, message: str, status: int = 200) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errors"][0]["code"] == code, body
-    assert body["errors"][0]["message"] == message, body
-    assert body["errors"][0]["status"] is False
