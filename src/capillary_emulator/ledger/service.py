@@ -53,7 +53,6 @@ from capillary_emulator.models import (
     LedgerEntry,
     LedgerEvent,
     Org,
-    PointAward,
     PointBalance,
     Program,
     Till,
@@ -156,7 +155,7 @@ def customer_ledger_balance(
     _parse_flag(query.includeTillConceptEvents, "includeTillConceptEvents")
     end = _parse_date(query.endDate, org, name="endDate", end_of_day=True) or now
     owner = _find_owner(session, org, target)
-    _expire_due_points(session, org, owner.owner, now)
+    expire_due_points(session, org_id=org.id, now=now, owners=[owner.owner])
 
     rows = _closing_balances(session, owner.owner, entry_filter, end)
     total = _count_events(session, owner.owner, entry_filter, end)
@@ -192,7 +191,7 @@ def customer_ledger_info(
         )
     start, end = _date_window(query, org, config, now)
     owner = _find_owner(session, org, target)
-    _expire_due_points(session, org, owner.owner, now)
+    expire_due_points(session, org_id=org.id, now=now, owners=[owner.owner])
 
     events = _event_page(session, owner.owner, entry_filter, start, end, paging)
     if not events:
@@ -480,7 +479,6 @@ ENTRIES = _table(LedgerEntry)
 TILLS = _table(Till)
 PROGRAMS = _table(Program)
 BALANCES = _table(PointBalance)
-AWARDS = _table(PointAward)
 
 
 def _entry_conditions(shape: FilterShape) -> list[ColumnElement[bool]]:
@@ -566,20 +564,6 @@ def _page_statement(shape: FilterShape, *, since: bool, descending: bool) -> Sel
 
 
 @lru_cache(maxsize=1)
-def _due_lot_statement() -> Select[Any]:
-    return (
-        select(AWARDS.c.id)
-        .where(
-            AWARDS.c.owner_type == bindparam("owner_type"),
-            AWARDS.c.owner_id == bindparam("owner_id"),
-            AWARDS.c.remaining_milli > 0,
-            AWARDS.c.expires_at.is_not(None),
-            AWARDS.c.expires_at <= bindparam("now"),
-        )
-        .limit(1)
-    )
-
-
 @lru_cache(maxsize=64)
 def _count_statement(shape: FilterShape) -> Select[Any]:
     return select(func.count()).select_from(EVENTS).where(*_event_conditions(shape, since=False))
@@ -624,15 +608,6 @@ def _closing_balances_statement(shape: FilterShape) -> Select[Any]:
     if shape.category:
         keys = keys.where(BALANCES.c.category == bindparam("category"))
     return keys
-
-
-def _expire_due_points(session: Session, org: Org, owner: Owner, now: datetime) -> None:
-    """The writer's expiry sweep for the owner, entered only when one of its lots is due (the
-    writer's own rule: unspent and past its expiry). The check is one prebuilt statement; the
-    sweep builds its query on every call, which a read that finds nothing due need not pay."""
-    params = {"owner_type": owner.type, "owner_id": owner.id, "now": now}
-    if session.connection().execute(_due_lot_statement(), params).first() is not None:
-        expire_due_points(session, org_id=org.id, now=now, owners=[owner])
 
 
 @dataclass

@@ -305,7 +305,12 @@ def expire_due_points(
     )
     owner_list = list(owners) if owners is not None else None
     if owner_list is not None:
-        if not owner_list:
+        # Reads call this for one owner on every request; almost always nothing is due, and
+        # one prebuilt probe per owner says so without building the sweep below.
+        if not any(
+            session.execute(_ANY_DUE, {"owner_type": o.type, "owner_id": o.id, "now": now}).first()
+            for o in owner_list
+        ):
             return 0
         query = query.where(_any_owner(owner_list))
     keys: list[Key] = sorted({(r[0], r[1], r[2], r[3]) for r in session.execute(query.distinct())})
@@ -335,6 +340,19 @@ def expire_due_points(
     expired = _expire_lots(session, org_id=org_id, due=due, balances=balances)
     _store_balances(session, balances)
     return expired
+
+
+_ANY_DUE = (
+    select(PointAward.id)
+    .where(
+        PointAward.owner_type == bindparam("owner_type"),
+        PointAward.owner_id == bindparam("owner_id"),
+        PointAward.remaining_milli > 0,
+        PointAward.expires_at.is_not(None),
+        PointAward.expires_at <= bindparam("now"),
+    )
+    .limit(1)
+)
 
 
 def _key_condition(key: Key) -> ColumnElement[bool]:

@@ -540,16 +540,3 @@ def _load_parties(session: Session, transfers: list[PointsTransfer]) -> None:
         session.execute(select(Customer).where(Customer.id.in_(customer_ids))).scalars().all()
     if group_ids:
         session.execute(select(UserGroup).where(UserGroup.id.in_(group_ids))).scalars().all()
-
-
-__all__ = [
-    "USERGROUP2",
-    "breakup",
-    "check_customer_transfer",
-    "is_transferrable",
-    "move_points",
-    "transfer_between_customers",
-    "transfer_history",
-    "transfer_record",
-    "transfers_of",
-]
