@@ -6,11 +6,12 @@ Every error a client can provoke is rendered here as Capillary's error item
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +27,28 @@ from capillary_emulator.errors import (
 )
 
 log = logging.getLogger("capillary_emulator")
+
+T = TypeVar("T")
+
+
+class StatusItem(BaseModel):
+    """One item of `errors[]` or `warnings[]`: `{"status": false, "code": N, "message": ...}`."""
+
+    status: bool = False
+    code: int
+    message: str
+
+
+class DataEnvelope(BaseModel, Generic[T]):
+    """The transfer family's body: `{"data": [...], "warnings": [], "errors": []}`."""
+
+    data: list[T]
+    warnings: list[StatusItem] = []
+    errors: list[StatusItem] = []
+
+
+def status_items(warnings: Sequence[CapillaryError]) -> list[StatusItem]:
+    return [StatusItem(status=False, code=w.code, message=w.text) for w in warnings]
 
 
 def data_envelope(

@@ -1,0 +1,64 @@
+"""Lenient readers of client input, one behaviour each, shared by every feature.
+
+Capillary's clients send numbers as strings, booleans as "true", ids with spaces; these readers
+accept what Capillary accepts and return plain values, or None where the caller decides which
+Capillary code a bad value gets.
+"""
+
+from capillary_emulator.errors import InvalidConfigurationError, InvalidPayloadFieldError
+from capillary_emulator.orgs import ConfigValueError, OrgConfig
+
+TRUE_TEXT = frozenset({"true", "1"})
+FALSE_TEXT = frozenset({"false", "0", ""})
+MAX_ID_DIGITS = 18
+"""Longer digit strings do not fit a BIGINT bind (SQLite overflows)."""
+
+
+def config_flag(config: OrgConfig, key: str) -> bool:
+    """An org switch; a value that is not a boolean is Capillary's 888."""
+    try:
+        return config.flag(key)
+    except ConfigValueError:
+        raise InvalidConfigurationError() from None
+
+
+def is_true(raw: object) -> bool:
+    """A boolean flag of a body or query: `true`, "true" or "1" (any case, spaces ignored)."""
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in TRUE_TEXT)
+
+
+def is_false(raw: object) -> bool:
+    """Absent, `false`, "false", "0" or "" (any case, spaces ignored)."""
+    return raw is None or raw is False or (
+        isinstance(raw, str) and raw.strip().lower() in FALSE_TEXT
+    )
+
+
+def numeric_id(raw: object) -> int | None:
+    """A database id given as an int or a string of ASCII digits; None for anything else."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
+
+
+def notes(raw: object, *, field: str = "notes") -> str:
+    """Free text; a number is taken as its text, anything else is 434 for the field."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise InvalidPayloadFieldError(field=field)
+    return str(raw)
+
+
+def mobile_candidates(value: str, default_country_code: str | None) -> list[str]:
+    """A mobile number as stored: without '+', with the org's country code when it lacks one.
+
+    The first item is the number as given (without '+'); the last is the canonical form.
+    """
+    digits = value.strip().lstrip("+")
+    if default_country_code and not digits.startswith(default_country_code):
+        return [digits, default_country_code + digits]
+    return [digits]
