@@ -3,41 +3,18 @@
 import base64
 import binascii
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import AuthenticationFailedError, OAuthTokenFailedError
 from capillary_emulator.models import OAuthClient, OAuthToken, Org, Program, Till
-from capillary_emulator.orgs import OrgConfig
+from capillary_emulator.tenancy import Caller, OrgInfo, ProgramInfo, TillInfo
 
 OAUTH_HEADER = "x-cap-api-oauth-token"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: every request resolves to one org and one till."""
-
-    org: Org
-    till: Till
-    programs: dict[int, Program] = field(default_factory=dict)
-    """The org's programs by id, loaded with the caller (they change only with the seed)."""
-
-    @property
-    def default_program(self) -> Program | None:
-        return next((p for p in self.programs.values() if p.is_default), None) or next(
-            iter(sorted(self.programs.values(), key=lambda p: p.id)), None
-        )
-
-    @property
-    def org_id(self) -> int:
-        return self.org.id
-
-    @property
-    def config(self) -> OrgConfig:
-        return OrgConfig(self.org.config)
 
 
 def authenticate(
@@ -50,8 +27,9 @@ def authenticate(
     else:
         raise AuthenticationFailedError()
     programs = session.execute(select(Program).where(Program.org_id == caller.org.id)).scalars()
-    caller.programs.update({p.id: p for p in programs})
-    return caller
+    return replace(
+        caller, programs=MappingProxyType({p.id: ProgramInfo.from_row(p) for p in programs})
+    )
 
 
 def _from_basic(session: Session, authorization: str) -> Caller:
@@ -70,7 +48,7 @@ def _from_basic(session: Session, authorization: str) -> Caller:
     ).first()
     if row is None or not secrets.compare_digest(row[0].password_md5, password_md5.lower()):
         raise AuthenticationFailedError()
-    return Caller(org=row[1], till=row[0])
+    return Caller(org=OrgInfo.from_row(row[1]), till=TillInfo.from_row(row[0]))
 
 
 def _from_token(session: Session, token: str, now: datetime) -> Caller:
@@ -82,7 +60,7 @@ def _from_token(session: Session, token: str, now: datetime) -> Caller:
     ).first()
     if row is None or row[0] <= now:
         raise AuthenticationFailedError()
-    return Caller(org=row[2], till=row[1])
+    return Caller(org=OrgInfo.from_row(row[2]), till=TillInfo.from_row(row[1]))
 
 
 class CallerCache:

@@ -5,7 +5,8 @@ transaction inline on the event loop instead of hopping to the threadpool (see
 docs/architecture.md, "Data access").
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -24,10 +25,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
     try:
         yield session
-    except CapillaryError as exc:
-        if exc.keep_changes:
-            session.commit()
-        raise
     finally:
         session.close()  # rolls back whatever the router did not commit
 
@@ -41,6 +38,22 @@ class RequestContext:
     caller: Caller
     now: datetime
     settings: Settings
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The request's one commit, written around the service call in the router.
+
+        Commits when the block succeeds, and also when it fails with an error whose failure must
+        be remembered (`keep_changes`: a wrong OTP counts as an attempt). Anything else raised
+        leaves the transaction to be rolled back when the session closes.
+        """
+        try:
+            yield
+        except CapillaryError as exc:
+            if exc.keep_changes:
+                self.session.commit()
+            raise
+        self.session.commit()
 
 
 async def get_context(request: Request, session: SessionDep) -> RequestContext:

@@ -29,8 +29,8 @@ def is_true(raw: object) -> bool:
 
 def is_false(raw: object) -> bool:
     """Absent, `false`, "false", "0" or "" (any case, spaces ignored)."""
-    return raw is None or raw is False or (
-        isinstance(raw, str) and raw.strip().lower() in FALSE_TEXT
+    return (
+        raw is None or raw is False or (isinstance(raw, str) and raw.strip().lower() in FALSE_TEXT)
     )
 
 

@@ -1,5 +1,6 @@
 """Org configuration keys: Capillary's names, the emulator's defaults, typed reads."""
 
+from collections.abc import Mapping
 from typing import Any
 
 # Defaults where the org's config does not name a key. Capillary ships the transfer, reversal
@@ -30,7 +31,7 @@ class ConfigValueError(ValueError):
 
 
 class OrgConfig:
-    def __init__(self, raw: dict[str, Any] | None) -> None:
+    def __init__(self, raw: Mapping[str, Any] | None) -> None:
         self.raw = raw or {}
 
     def is_set(self, key: str) -> bool:

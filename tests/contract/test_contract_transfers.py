@@ -9,9 +9,9 @@ from conftest import DEMO_AUTH, DEMO_ORG, audit_ok
 from shapes import assert_same_shape, load_samples, sample_titled, shape_differences
 
 from capillary_emulator import clock
-from capillary_emulator.auth import Caller
 from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import Org, Program, Till
+from capillary_emulator.tenancy import Caller
 from capillary_emulator.transfers.service import move_points
 
 CUSTOMER_SAMPLES = [

@@ -7,7 +7,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
-from capillary_emulator.models import Customer, CustomerIdentifier, Org, Till
+from capillary_emulator.models import Customer, CustomerIdentifier, Till
+from capillary_emulator.tenancy import OrgInfo
 
 IDENTIFIER_TYPES = {
     "mobile": "mobile",
@@ -60,7 +61,7 @@ _BY_IDENTIFIER = (
 )
 
 
-def find_customer(session: Session, org: Org, kind: str, value: object) -> Customer:
+def find_customer(session: Session, org: OrgInfo, kind: str, value: object) -> Customer:
     """The org's customer holding that identifier; 8015 when there is none.
 
     Mobile numbers resolve with or without the org's default country code, as Capillary's do.
@@ -113,23 +114,23 @@ def party(customer: Customer) -> dict[str, Any]:
     return {"userId": customer.id, "firstName": customer.first_name, "lastName": customer.last_name}
 
 
-def org_timezone(org: Org) -> timezone:
+def org_timezone(org: OrgInfo) -> timezone:
     sign = -1 if org.timezone.startswith("-") else 1
     hours, minutes = org.timezone.lstrip("+-").split(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
-def iso_in_org(moment: datetime, org: Org) -> str:
+def iso_in_org(moment: datetime, org: OrgInfo) -> str:
     """ISO-8601 with the org's offset, seconds precision: "2018-03-05T15:52:47+05:30"."""
     return moment.astimezone(org_timezone(org)).replace(microsecond=0).isoformat()
 
 
-def legacy_in_org(moment: datetime, org: Org) -> str:
+def legacy_in_org(moment: datetime, org: OrgInfo) -> str:
     """Capillary's legacy form in the org's time zone: "2021-07-16 15:53:42"."""
     return moment.astimezone(org_timezone(org)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def customer_object(session: Session, customer: Customer, org: Org) -> dict[str, Any]:
+def customer_object(session: Session, customer: Customer, org: OrgInfo) -> dict[str, Any]:
     """The full v2 customer object (`transferFrom` / `transferTo` of isTransferrable)."""
     till = session.get(Till, customer.created_by_till_id) if customer.created_by_till_id else None
     actor = (

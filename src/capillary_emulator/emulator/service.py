@@ -22,6 +22,7 @@ from capillary_emulator.models import (
     Reversal,
 )
 from capillary_emulator.seed.service import load_seed, parse_seed
+from capillary_emulator.tenancy import OrgInfo
 
 
 def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:
@@ -88,7 +89,9 @@ def list_otps(
         customer_ids = []
         for org in orgs:
             try:
-                customer_ids.append(find_customer(session, org, kind, identifier_value).id)
+                customer_ids.append(
+                    find_customer(session, OrgInfo.from_row(org), kind, identifier_value).id
+                )
             except CustomerNotFoundError:
                 continue
         query = query.where(Otp.customer_id.in_(customer_ids))

@@ -30,16 +30,16 @@ async def is_transferrable(body: GroupTransferBody, ctx: ContextDep) -> dict[str
 
 @router.post("/v2/points/userGroup2/transfer")
 async def transfer_points(body: GroupTransferBody, ctx: ContextDep) -> dict[str, Any]:
-    record = transfer.transfer_points(
-        ctx.session,
-        caller=ctx.caller,
-        points=body.points,
-        notes=body.notes,
-        program_id=body.programId,
-        transferred_by=body.transferredBy,
-        from_entity=body.fromEntity,
-        to_entity=body.toEntity,
-        now=ctx.now,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        record = transfer.transfer_points(
+            ctx.session,
+            caller=ctx.caller,
+            points=body.points,
+            notes=body.notes,
+            program_id=body.programId,
+            transferred_by=body.transferredBy,
+            from_entity=body.fromEntity,
+            to_entity=body.toEntity,
+            now=ctx.now,
+        )
     return data_envelope([record])

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import find_customer, iso_in_org
 from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
-from capillary_emulator.models import Org, UserGroup, UserGroupMember
+from capillary_emulator.models import UserGroup, UserGroupMember
 from capillary_emulator.points import as_float
+from capillary_emulator.tenancy import OrgInfo
 
 GROUP_IDENTIFIER_TYPES = {
     "id": "id",
@@ -31,7 +32,7 @@ def group_identifier_type(raw: object) -> str | None:
     return GROUP_IDENTIFIER_TYPES.get(raw.strip().lower()) if isinstance(raw, str) else None
 
 
-def find_group(session: Session, org: Org, kind: str, value: object) -> UserGroup:
+def find_group(session: Session, org: OrgInfo, kind: str, value: object) -> UserGroup:
     """The org's group for a group identifier; 1645 when there is none."""
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         raise GroupNotValidError()
@@ -72,7 +73,7 @@ def members_of(session: Session, group_id: int) -> list[UserGroupMember]:
     )
 
 
-def group_object(session: Session, group: UserGroup, org: Org) -> dict[str, Any]:
+def group_object(session: Session, group: UserGroup, org: OrgInfo) -> dict[str, Any]:
     """`transferredFromUserGroup2` / `transferredToUserGroup2`."""
     return {
         "id": group.id,

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.auth import Caller
 from capillary_emulator.customers.service import find_customer, identifier_type
 from capillary_emulator.errors import (
     CapillaryError,
@@ -41,12 +40,12 @@ from capillary_emulator.models import (
     CUSTOMER,
     USERGROUP2,
     Customer,
-    Program,
     UserGroup,
     UserGroupMember,
 )
 from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.points import as_float
+from capillary_emulator.tenancy import Caller, ProgramInfo
 from capillary_emulator.transfers.service import (
     breakup,
     move_points,
@@ -91,7 +90,7 @@ class CheckedGroupTransfer:
     target: Party
     actor: Customer
     """The customer acting (`transferredBy`), checked to be allowed to move the source's points."""
-    program: Program
+    program: ProgramInfo
     points_milli: int
     notes: str
 

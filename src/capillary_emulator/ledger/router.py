@@ -17,26 +17,26 @@ QUERY_DOCS = {"parameters": LedgerQuery.openapi_parameters()}
 # The seed document's URL template has a double slash; clients copy it verbatim.
 @router.get("/v2//pointsLedger/getCustomerLedgerBalance", include_in_schema=False)
 async def get_customer_ledger_balance(request: Request, ctx: ContextDep) -> dict[str, Any]:
-    body = service.customer_ledger_balance(
-        ctx.session,
-        org=ctx.caller.org,
-        config=ctx.caller.config,
-        query=LedgerQuery.from_query(request.query_params),
-        now=ctx.now,
-    )
-    ctx.session.commit()  # the read may have written PointsExpiry debits first
+    with ctx.transaction():
+        body = service.customer_ledger_balance(
+            ctx.session,
+            org=ctx.caller.org,
+            config=ctx.caller.config,
+            query=LedgerQuery.from_query(request.query_params),
+            now=ctx.now,
+        )
     return body
 
 
 @router.get("/v2/pointsLedger/getCustomerLedgerInfo", openapi_extra=QUERY_DOCS)
 @router.get("/v2//pointsLedger/getCustomerLedgerInfo", include_in_schema=False)
 async def get_customer_ledger_info(request: Request, ctx: ContextDep) -> dict[str, Any]:
-    body = service.customer_ledger_info(
-        ctx.session,
-        org=ctx.caller.org,
-        config=ctx.caller.config,
-        query=LedgerQuery.from_query(request.query_params),
-        now=ctx.now,
-    )
-    ctx.session.commit()  # the read may have written PointsExpiry debits first
+    with ctx.transaction():
+        body = service.customer_ledger_info(
+            ctx.session,
+            org=ctx.caller.org,
+            config=ctx.caller.config,
+            query=LedgerQuery.from_query(request.query_params),
+            now=ctx.now,
+        )
     return body

@@ -52,13 +52,13 @@ from capillary_emulator.models import (
     CustomerIdentifier,
     LedgerEntry,
     LedgerEvent,
-    Org,
     PointBalance,
     Program,
     Till,
 )
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.points import CATEGORIES, DELAYED, MAIN, TRIGGER_BASED, format_points
+from capillary_emulator.tenancy import OrgInfo
 
 CUSTOMER_IDENTIFIERS = {"mobile", "email", "externalId", "cardnumber", "cardExternalId", "id"}
 MULTI_ACCOUNT_SOURCES = {"WECHAT", "FACEBOOK", "MOBILE_APP", "LINE"}
@@ -145,7 +145,7 @@ class EntryFilter:
 
 
 def customer_ledger_balance(
-    session: Session, *, org: Org, config: OrgConfig, query: LedgerQuery, now: datetime
+    session: Session, *, org: OrgInfo, config: OrgConfig, query: LedgerQuery, now: datetime
 ) -> dict[str, Any]:
     """Closing balance of every (program, category) the owner has, as of `endDate`."""
     target = _parse_target(query)
@@ -178,7 +178,7 @@ def customer_ledger_balance(
 
 
 def customer_ledger_info(
-    session: Session, *, org: Org, config: OrgConfig, query: LedgerQuery, now: datetime
+    session: Session, *, org: OrgInfo, config: OrgConfig, query: LedgerQuery, now: datetime
 ) -> dict[str, Any]:
     """One page of the owner's ledger, one item per event."""
     target = _parse_target(query)
@@ -288,7 +288,7 @@ def _parse_flag(raw: str | None, name: str) -> bool:
     return text.lower() == "true"
 
 
-def _parse_entry_filter(session: Session, org: Org, query: LedgerQuery) -> EntryFilter:
+def _parse_entry_filter(session: Session, org: OrgInfo, query: LedgerQuery) -> EntryFilter:
     program_id = None
     if _text(query.programId) is not None:
         program_id = _whole_number(query.programId, "programId", default=0)
@@ -311,7 +311,9 @@ def _parse_entry_filter(session: Session, org: Org, query: LedgerQuery) -> Entry
     )
 
 
-def _parse_till_filter(session: Session, org: Org, query: LedgerQuery) -> tuple[int, ...] | None:
+def _parse_till_filter(
+    session: Session, org: OrgInfo, query: LedgerQuery
+) -> tuple[int, ...] | None:
     """The org's till ids that tillId, tillIds, storeCode or storeId name (only one may be set)."""
     given = _given(
         ("tillId", query.tillId),
@@ -359,7 +361,7 @@ def _parse_till_filter(session: Session, org: Org, query: LedgerQuery) -> tuple[
     return tills
 
 
-def _parse_date(raw: str | None, org: Org, *, name: str, end_of_day: bool) -> datetime | None:
+def _parse_date(raw: str | None, org: OrgInfo, *, name: str, end_of_day: bool) -> datetime | None:
     """`YYYY-MM-DDThh:mm:ss` in the org's time zone (an explicit offset wins); a bare date
     means the start of that day, or its end for an end date."""
     text = _text(raw)
@@ -384,7 +386,7 @@ def _parse_date(raw: str | None, org: Org, *, name: str, end_of_day: bool) -> da
 
 
 def _date_window(
-    query: LedgerQuery, org: Org, config: OrgConfig, now: datetime
+    query: LedgerQuery, org: OrgInfo, config: OrgConfig, now: datetime
 ) -> tuple[datetime | None, datetime]:
     """(start, end) of getCustomerLedgerInfo; start None means the owner's whole history.
 
@@ -428,7 +430,7 @@ def _page_details(paging: Paging, total: int) -> dict[str, int]:
 # --- finding the owner ------------------------------------------------------------------------
 
 
-def _find_owner(session: Session, org: Org, target: Target) -> LedgerOwner:
+def _find_owner(session: Session, org: OrgInfo, target: Target) -> LedgerOwner:
     if target.owner_type == USERGROUP2:
         group = find_group(session, org, target.identifier, target.value)
         details: dict[str, Any] = {"userId": -group.id, "groupId": group.id}

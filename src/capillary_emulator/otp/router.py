@@ -13,30 +13,30 @@ router = APIRouter(tags=["otp"])
 
 @router.post("/v2/otp/generate")
 async def generate_otp(body: GenerateOtpBody, ctx: ContextDep) -> dict[str, Any]:
-    otp = service.generate_otp(
-        ctx.session,
-        org=ctx.caller.org,
-        entity_type=body.entityType,
-        entity_value=body.entityValue,
-        action=body.action,
-        channels=body.channels,
-        now=ctx.now,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        otp = service.generate_otp(
+            ctx.session,
+            org=ctx.caller.org,
+            entity_type=body.entityType,
+            entity_value=body.entityValue,
+            action=body.action,
+            channels=body.channels,
+            now=ctx.now,
+        )
     return {"createdId": otp.id, "warnings": []}
 
 
 @router.post("/v2/otp/validate")
 async def validate_otp(body: ValidateOtpBody, ctx: ContextDep) -> dict[str, Any]:
-    valid = service.validate_otp(
-        ctx.session,
-        org=ctx.caller.org,
-        entity_type=body.entityType,
-        entity_value=body.entityValue,
-        action=body.action,
-        code=body.code,
-        now=ctx.now,
-    )
-    # A wrong code is remembered as an attempt, so the answer is committed either way.
-    ctx.session.commit()
+    # A wrong code is remembered as an attempt: validate_otp answers false, and that commits.
+    with ctx.transaction():
+        valid = service.validate_otp(
+            ctx.session,
+            org=ctx.caller.org,
+            entity_type=body.entityType,
+            entity_value=body.entityValue,
+            action=body.action,
+            code=body.code,
+            now=ctx.now,
+        )
     return {"entity": valid, "warnings": []}

@@ -22,8 +22,9 @@ from capillary_emulator.errors import (
     OtpInvalidOrExpiredError,
     OtpMissingError,
 )
-from capillary_emulator.models import Customer, CustomerIdentifier, Org, Otp
+from capillary_emulator.models import Customer, CustomerIdentifier, Otp
 from capillary_emulator.orgs import OrgConfig
+from capillary_emulator.tenancy import OrgInfo
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 6
@@ -57,7 +58,7 @@ def new_code() -> str:
 def _live_otp(
     session: Session,
     *,
-    org: Org,
+    org: OrgInfo,
     customer_id: int | None,
     action: str,
     now: datetime,
@@ -91,7 +92,7 @@ def _live_otp(
 def issue_otp(
     session: Session,
     *,
-    org: Org,
+    org: OrgInfo,
     customer: Customer | None,
     action: str,
     now: datetime,
@@ -163,7 +164,7 @@ def _claim(session: Session, otp: Otp, now: datetime) -> bool:
 def consume_otp(
     session: Session,
     *,
-    org: Org,
+    org: OrgInfo,
     customer: Customer,
     action: str,
     code: object,
@@ -197,7 +198,7 @@ def _action(raw: object) -> str:
 
 
 def _entity(
-    session: Session, *, org: Org, entity_type: object, entity_value: object, action: str
+    session: Session, *, org: OrgInfo, entity_type: object, entity_value: object, action: str
 ) -> tuple[Customer | None, tuple[str, str]]:
     """The customer the entity names, and the entity in its stored form.
 
@@ -228,7 +229,7 @@ def _entity(
 def generate_otp(
     session: Session,
     *,
-    org: Org,
+    org: OrgInfo,
     entity_type: object,
     entity_value: object,
     action: object,
@@ -264,7 +265,7 @@ def _check_channels(channels: object) -> None:
 def validate_otp(
     session: Session,
     *,
-    org: Org,
+    org: OrgInfo,
     entity_type: object,
     entity_value: object,
     action: object,

@@ -55,16 +55,16 @@ async def is_redeemable(
     program_id: QueryText = None,
     issue_otp: QueryText = None,
 ) -> JSONResponse:
-    answer = check_redeemable(
-        ctx.session,
-        caller=ctx.caller,
-        now=ctx.now,
-        identifiers={key: request.query_params.get(key) for key in CUSTOMER_FIELDS},
-        points=points,
-        program_id=program_id,
-        send_validation_code=is_true(issue_otp),
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        answer = check_redeemable(
+            ctx.session,
+            caller=ctx.caller,
+            now=ctx.now,
+            identifiers={key: request.query_params.get(key) for key in CUSTOMER_FIELDS},
+            points=points,
+            program_id=program_id,
+            send_validation_code=is_true(issue_otp),
+        )
     return _answer(answer, ctx.settings.business_error_status)
 
 
@@ -75,13 +75,13 @@ async def redeem(
     program_id: QueryText = None,
     skip_validation: QueryText = None,
 ) -> JSONResponse:
-    answer = redeem_points(
-        ctx.session,
-        caller=ctx.caller,
-        now=ctx.now,
-        root=body.root,
-        program_id=program_id,
-        skip_validation=is_true(skip_validation),
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        answer = redeem_points(
+            ctx.session,
+            caller=ctx.caller,
+            now=ctx.now,
+            root=body.root,
+            program_id=program_id,
+            skip_validation=is_true(skip_validation),
+        )
     return _answer(answer, ctx.settings.business_error_status)

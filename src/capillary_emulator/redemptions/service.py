@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.auth import Caller
 from capillary_emulator.customers.service import find_customer, identifiers_of
 from capillary_emulator.errors import (
     CapillaryError,
@@ -54,6 +53,7 @@ from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.service import consume_otp, issue_otp
 from capillary_emulator.points import MAIN, MILLI, parse_points, to_milli
 from capillary_emulator.redemptions.schemas import batch_status, item_status
+from capillary_emulator.tenancy import Caller
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6

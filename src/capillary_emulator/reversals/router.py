@@ -13,13 +13,13 @@ router = APIRouter(tags=["points"])
 
 @router.post("/v2/points/reverse")
 async def reverse_points(ctx: ContextDep, body: ReverseRequest) -> dict[str, Any]:
-    result = reverse_redemption(
-        ctx.session,
-        caller=ctx.caller,
-        now=ctx.now,
-        redemption_id=body.redemptionId,
-        points_to_be_reversed=body.pointsToBeReversed,
-        identifier=body.identifier,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        result = reverse_redemption(
+            ctx.session,
+            caller=ctx.caller,
+            now=ctx.now,
+            redemption_id=body.redemptionId,
+            points_to_be_reversed=body.pointsToBeReversed,
+            identifier=body.identifier,
+        )
     return result

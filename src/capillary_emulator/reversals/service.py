@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.auth import Caller
 from capillary_emulator.customers.service import find_customer, identifier_type
 from capillary_emulator.errors import (
     AlreadyReversedError,
@@ -36,6 +35,7 @@ from capillary_emulator.models import (
 )
 from capillary_emulator.points import MAIN, as_float, parse_points, to_milli
 from capillary_emulator.redemptions.service import MAX_POINTS, unused_code
+from capillary_emulator.tenancy import Caller
 
 IDENTIFIER_TYPES = {"mobile", "email", "externalId", "id", "cardnumber", "cardExternalId"}
 """Identifier types a reversal accepts (the newer docs' list; the seed's is the first three)."""

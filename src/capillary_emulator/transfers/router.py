@@ -14,19 +14,19 @@ router = APIRouter(tags=["points"])
 
 @router.post("/v2/points/isTransferrable")
 async def is_transferrable(body: CustomerTransferBody, ctx: ContextDep) -> dict[str, Any]:
-    result = service.is_transferrable(
-        ctx.session,
-        caller=ctx.caller,
-        points=body.points,
-        program_id=body.programId,
-        from_identifier=body.fromCustomerIdentifier,
-        to_identifier=body.toCustomerIdentifier,
-        group_program_transfer=body.groupProgramTransfer,
-        notes=body.notes,
-        issue_otp_flag=body.issueOtp,
-        now=ctx.now,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        result = service.is_transferrable(
+            ctx.session,
+            caller=ctx.caller,
+            points=body.points,
+            program_id=body.programId,
+            from_identifier=body.fromCustomerIdentifier,
+            to_identifier=body.toCustomerIdentifier,
+            group_program_transfer=body.groupProgramTransfer,
+            notes=body.notes,
+            issue_otp_flag=body.issueOtp,
+            now=ctx.now,
+        )
     return data_envelope([result])
 
 
@@ -34,37 +34,37 @@ async def is_transferrable(body: CustomerTransferBody, ctx: ContextDep) -> dict[
 async def issue_points_transfer_otp(body: CustomerTransferBody, ctx: ContextDep) -> dict[str, Any]:
     """Named by the transfer docs as the other way to get the OTP; the isTransferrable check
     that always issues it."""
-    result = service.is_transferrable(
-        ctx.session,
-        caller=ctx.caller,
-        points=body.points,
-        program_id=body.programId,
-        from_identifier=body.fromCustomerIdentifier,
-        to_identifier=body.toCustomerIdentifier,
-        group_program_transfer=body.groupProgramTransfer,
-        notes=body.notes,
-        issue_otp_flag=True,
-        now=ctx.now,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        result = service.is_transferrable(
+            ctx.session,
+            caller=ctx.caller,
+            points=body.points,
+            program_id=body.programId,
+            from_identifier=body.fromCustomerIdentifier,
+            to_identifier=body.toCustomerIdentifier,
+            group_program_transfer=body.groupProgramTransfer,
+            notes=body.notes,
+            issue_otp_flag=True,
+            now=ctx.now,
+        )
     return data_envelope([result])
 
 
 @router.post("/v2/points/transfer")
 async def transfer_points(body: CustomerTransferBody, ctx: ContextDep) -> dict[str, Any]:
-    record = service.transfer_between_customers(
-        ctx.session,
-        caller=ctx.caller,
-        points=body.points,
-        program_id=body.programId,
-        from_identifier=body.fromCustomerIdentifier,
-        to_identifier=body.toCustomerIdentifier,
-        group_program_transfer=body.groupProgramTransfer,
-        notes=body.notes,
-        code=body.code,
-        now=ctx.now,
-    )
-    ctx.session.commit()
+    with ctx.transaction():
+        record = service.transfer_between_customers(
+            ctx.session,
+            caller=ctx.caller,
+            points=body.points,
+            program_id=body.programId,
+            from_identifier=body.fromCustomerIdentifier,
+            to_identifier=body.toCustomerIdentifier,
+            group_program_transfer=body.groupProgramTransfer,
+            notes=body.notes,
+            code=body.code,
+            now=ctx.now,
+        )
     return data_envelope([record])
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.auth import Caller
 from capillary_emulator.customers.service import (
     SOURCES,
     customer_object,
@@ -50,7 +49,6 @@ from capillary_emulator.models import (
     CUSTOMER,
     USERGROUP2,
     Customer,
-    Org,
     PointAward,
     PointsTransfer,
     Program,
@@ -59,6 +57,7 @@ from capillary_emulator.models import (
 from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
 from capillary_emulator.points import MAIN, MILLI, as_float, parse_points, to_milli, whole_points
+from capillary_emulator.tenancy import Caller, OrgInfo, ProgramInfo
 
 FRAUD = "FRAUD"
 """The customer status that blocks transfers while CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER is on."""
@@ -72,7 +71,7 @@ def move_points(
     now: datetime,
     source: Owner,
     target: Owner,
-    program: Program,
+    program: ProgramInfo,
     points_milli: int,
     notes: str,
     transferred_by: int | None,
@@ -168,7 +167,9 @@ def transfer_record(
     return record
 
 
-def breakup(program: Program, points_milli: int, balance_left_milli: int) -> list[dict[str, Any]]:
+def breakup(
+    program: ProgramInfo, points_milli: int, balance_left_milli: int
+) -> list[dict[str, Any]]:
     """`pointsTransferBreakupByEarningPrograms`: what left which program, and what it holds now."""
     return [
         {
@@ -227,7 +228,7 @@ _FALSE_TEXT = {"false", ""}
 class CheckedTransfer:
     sender: Customer
     recipient: Customer
-    program: Program
+    program: ProgramInfo
     points_milli: int
     notes: str
 
@@ -268,7 +269,7 @@ def transfer_amount_milli(raw: object, *, reject_fractional: bool) -> int:
     return to_milli(whole)
 
 
-def program_for(caller: Caller, raw: object) -> Program:
+def program_for(caller: Caller, raw: object) -> ProgramInfo:
     """The org's program `raw` names (885 if none), or its default program when absent."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         program = caller.default_program
@@ -283,7 +284,7 @@ def program_for(caller: Caller, raw: object) -> Program:
     return program
 
 
-def _customer_by_identifier(session: Session, org: Org, raw: object, field: str) -> Customer:
+def _customer_by_identifier(session: Session, org: OrgInfo, raw: object, field: str) -> Customer:
     if not isinstance(raw, dict):
         raise InvalidPayloadFieldError(field=field)
     kind = identifier_type(raw.get("type"), allowed=CUSTOMER_TRANSFER_IDENTIFIERS)
