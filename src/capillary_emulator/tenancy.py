@@ -5,15 +5,23 @@ closes); they are built from the database rows by `from_row`.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
 from capillary_emulator.orgs import OrgConfig
 
 
+class _FromRow:
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """The frozen copy of an ORM row (or any object with the same attribute names)."""
+        values = {f.name: getattr(row, f.name) for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class OrgInfo:
+class OrgInfo(_FromRow):
     id: int
     name: str
     timezone: str
@@ -21,19 +29,14 @@ class OrgInfo:
     default_country_code: str
     config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
-    @classmethod
-    def from_row(cls, row: Any) -> "OrgInfo":
-        return cls(
-            id=row.id,
-            name=row.name,
-            timezone=row.timezone,
-            default_country_code=row.default_country_code or "",
-            config=MappingProxyType(dict(row.config or {})),
-        )
+    def __post_init__(self) -> None:
+        # A read-only copy: the cached value cannot be changed by whoever holds the row.
+        object.__setattr__(self, "config", MappingProxyType(dict(self.config or {})))
+        object.__setattr__(self, "default_country_code", self.default_country_code or "")
 
 
 @dataclass(frozen=True)
-class TillInfo:
+class TillInfo(_FromRow):
     id: int
     org_id: int
     code: str
@@ -41,28 +44,13 @@ class TillInfo:
     store_name: str = ""
     store_code: str = ""
 
-    @classmethod
-    def from_row(cls, row: Any) -> "TillInfo":
-        return cls(
-            id=row.id,
-            org_id=row.org_id,
-            code=row.code,
-            store_id=row.store_id,
-            store_name=row.store_name,
-            store_code=row.store_code,
-        )
-
 
 @dataclass(frozen=True)
-class ProgramInfo:
+class ProgramInfo(_FromRow):
     id: int
     org_id: int
     name: str
     is_default: bool
-
-    @classmethod
-    def from_row(cls, row: Any) -> "ProgramInfo":
-        return cls(id=row.id, org_id=row.org_id, name=row.name, is_default=bool(row.is_default))
 
 
 @dataclass(frozen=True)
