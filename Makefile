@@ -43,7 +43,10 @@ format: $(STAMP) ## ruff format and autofix
 typecheck: $(STAMP) ## mypy
 	$(VENV)/bin/mypy
 
-check: lint typecheck test ## ruff + mypy + tests
+imports: $(STAMP) ## import-linter: the layer contracts in pyproject.toml
+	$(VENV)/bin/lint-imports
+
+check: lint typecheck imports test ## ruff + mypy + import contracts + tests
 
 bench: $(STAMP) ## run the benchmarks (bounded, loopback only) and write bench/results/<date>.md
 	$(PY) -m bench.run
@@ -51,4 +54,4 @@ bench: $(STAMP) ## run the benchmarks (bounded, loopback only) and write bench/r
 clean: ## remove the virtualenv and local databases
 	rm -rf $(VENV) capillary-emulator.db capillary-emulator.db-wal capillary-emulator.db-shm
 
-.PHONY: help install migrate run test test-pg lint format typecheck check bench clean
+.PHONY: help install migrate run test test-pg lint format typecheck imports check bench clean
