@@ -1,4 +1,7 @@
-"""Basic (till code + md5 of the password) and OAuth token resolution -> org and till."""
+"""Basic (till code + md5 of the password) and OAuth token resolution -> org and till.
+
+Every call here reads the database; `caches.WorkerCaches` keeps what it resolves per worker.
+"""
 
 import base64
 import binascii
@@ -63,46 +66,8 @@ def _from_token(session: Session, token: str, now: datetime) -> Caller:
     return Caller(org=OrgInfo.from_row(row[2]), till=TillInfo.from_row(row[1]))
 
 
-class CallerCache:
-    """This worker's successful credentials (Basic header or OAuth token -> Caller), so that a
-    known client costs no query. Valid for one control generation: seeding or resetting the
-    emulator moves the generation and empties the cache. Failures are never cached."""
-
-    LIMIT = 10_000
-
-    def __init__(self) -> None:
-        self.generation = -1
-        self.callers: dict[str, tuple[datetime | None, Caller]] = {}
-
-    def resolve(
-        self,
-        session: Session,
-        *,
-        generation: int,
-        authorization: str | None,
-        oauth_token: str | None,
-        now: datetime,
-    ) -> Caller:
-        if generation != self.generation:
-            self.callers.clear()
-            self.generation = generation
-        key = f"t:{oauth_token}" if oauth_token else f"b:{authorization}"
-        cached = self.callers.get(key)
-        if cached is not None:
-            expires_at, caller = cached
-            if expires_at is None or now < expires_at:
-                return caller
-        caller = authenticate(
-            session, authorization=authorization, oauth_token=oauth_token, now=now
-        )
-        if len(self.callers) >= self.LIMIT:
-            self.callers.clear()
-        expires_at = _token_expiry(session, oauth_token) if oauth_token else None
-        self.callers[key] = (expires_at, caller)
-        return caller
-
-
-def _token_expiry(session: Session, token: str) -> datetime | None:
+def token_expiry(session: Session, token: str) -> datetime | None:
+    """When a token stops working, on the emulator clock (the caller cache keeps it that long)."""
     return session.execute(
         select(OAuthToken.expires_at).where(OAuthToken.token == token)
     ).scalar_one_or_none()

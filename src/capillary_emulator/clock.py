@@ -24,8 +24,8 @@ class ClockReading:
     now: datetime
     frozen: bool
     control_generation: int = 0
-    """Read in the same statement as the clock, so that per-worker caches (credentials, injected
-    faults) cost no extra query to validate."""
+    """Read in the same statement as the clock, so that the per-worker caches cost no extra
+    query to validate; only `caches.invalidate` moves it."""
 
 
 def read_clock(session: Session) -> ClockReading:
@@ -76,15 +76,6 @@ def freeze(session: Session, frozen: bool) -> ClockReading:
     else:
         _write(session, offset_us=_micros(reading.now - system_now()), frozen_at=None)
     return read_clock(session)
-
-
-def bump_control_generation(session: Session) -> None:
-    """Tell every worker that seeded data or faults changed (their caches are stale)."""
-    session.execute(
-        update(EmulatorState)
-        .where(EmulatorState.id == STATE_ID)
-        .values(control_generation=EmulatorState.control_generation + 1)
-    )
 
 
 def reset(session: Session) -> None:

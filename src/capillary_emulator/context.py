@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: one session per request, the caller, the clock's `now`.
+"""Request-scoped dependencies: one session per request, its clock reading, the caller.
 
 Endpoints and these dependencies are `async def` on purpose: each request runs one short
 transaction inline on the event loop instead of hopping to the threadpool (see
@@ -15,10 +15,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
-from capillary_emulator.auth import OAUTH_HEADER, Caller
+from capillary_emulator.auth import OAUTH_HEADER
+from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
-from capillary_emulator.emulator.faults import apply_faults
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
+from capillary_emulator.tenancy import Caller
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -56,21 +57,25 @@ class RequestContext:
         self.session.commit()
 
 
-async def get_context(request: Request, session: SessionDep) -> RequestContext:
-    reading = clock.read_clock(session)
-    faults = request.app.state.fault_cache.current(session, reading.control_generation)
-    if faults:
-        await apply_faults(session, faults, method=request.method, path=request.url.path)
-    now = reading.now
-    caller = request.app.state.callers.resolve(
+async def read_request_clock(session: SessionDep) -> ClockReading:
+    """The request's first statement: the clock and the control generation the worker's caches
+    are checked against. A dependency of its own so that everything else a request depends on
+    (the caller here, fault injection for the Capillary routers) shares the one reading."""
+    return clock.read_clock(session)
+
+
+ClockDep = Annotated[ClockReading, Depends(read_request_clock)]
+
+
+async def get_context(request: Request, session: SessionDep, reading: ClockDep) -> RequestContext:
+    caller = request.app.state.caches.caller(
         session,
-        generation=reading.control_generation,
+        reading,
         authorization=request.headers.get("authorization"),
         oauth_token=request.headers.get(OAUTH_HEADER),
-        now=now,
     )
     return RequestContext(
-        session=session, caller=caller, now=now, settings=request.app.state.settings
+        session=session, caller=caller, now=reading.now, settings=request.app.state.settings
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from capillary_emulator import clock
+from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
 from capillary_emulator.db import Base
 from capillary_emulator.models import EmulatorState
@@ -83,7 +83,7 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
     clock.reset(session)
     now = clock.system_now()
     clear_database(session, org_id=org_id)
-    clock.bump_control_generation(session)  # faults gone, data reloaded: caches are stale
+    caches.invalidate(session)  # faults gone, data reloaded: caches are stale
     if org_id is None:
         restore_seed(session, settings.seed_file, now=now)
         return

@@ -3,13 +3,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from capillary_emulator import __version__, lifecycle
-from capillary_emulator.auth import CallerCache
+from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine, make_session_factory
-from capillary_emulator.emulator.faults import FaultCache
+from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import router as emulator_router
 from capillary_emulator.envelope import JsonBodyOnly, install_handlers
@@ -49,18 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.fault_cache = FaultCache()
-    app.state.callers = CallerCache()
+    app.state.caches = WorkerCaches()
     app.state.journal = Journal(settings.journal_size)
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
+    # Injected faults apply to the calls a client authenticates for, not to token issuing or
+    # the control plane (which is how faults are cleared again).
+    capillary = [Depends(inject_faults)]
     app.include_router(oauth_router)
-    app.include_router(otp_router)
-    app.include_router(transfers_router)
-    app.include_router(groups_router)
-    app.include_router(redemptions_router)
-    app.include_router(reversals_router)
-    app.include_router(ledger_router)
+    app.include_router(otp_router, dependencies=capillary)
+    app.include_router(transfers_router, dependencies=capillary)
+    app.include_router(groups_router, dependencies=capillary)
+    app.include_router(redemptions_router, dependencies=capillary)
+    app.include_router(reversals_router, dependencies=capillary)
+    app.include_router(ledger_router, dependencies=capillary)
     app.include_router(emulator_router)
     return app

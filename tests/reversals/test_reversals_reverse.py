@@ -25,6 +25,7 @@ from reversal_builders import (
 )
 from sqlalchemy import select
 
+from capillary_emulator import caches
 from capillary_emulator.models import Org
 
 CODE = re.compile(r"^[A-Za-z0-9]{6}$")
@@ -41,6 +42,7 @@ def set_demo_config(client: Any, **values: Any) -> None:
     with client.app.state.session_factory() as session:
         org = session.execute(select(Org).where(Org.id == DEMO_ORG)).scalar_one()
         org.config = {**org.config, **values}
+        caches.invalidate(session)
         session.commit()
 
 

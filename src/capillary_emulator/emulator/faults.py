@@ -1,98 +1,75 @@
 """Fault injection: make matching Capillary calls fail with a chosen status and code, or slow
-down, for a number of calls or until cleared. Faults live in the database, so every worker
-applies them; each worker caches the list and reloads it when `control_generation` moves."""
+down, for a number of calls or until cleared.
+
+Faults live in the database, so every worker applies them; each worker keeps the list in its
+`caches.WorkerCaches`, and adding or clearing one invalidates the caches. `inject_faults` is a
+dependency of every Capillary router (create_app adds it), so the request context knows nothing
+of faults. It runs first, before credentials are checked.
+
+Commits: a counted fault's use is committed at once in its own short transaction on its own
+session (`_use`), because the request it fails rolls back everything else; see there.
+"""
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
-from fnmatch import fnmatchcase
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from fastapi import Request
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.clock import bump_control_generation
+from capillary_emulator import caches
+from capillary_emulator.caches import Fault
+from capillary_emulator.context import ClockDep, SessionDep
+from capillary_emulator.db import transaction
 from capillary_emulator.errors import ControlRequestError, InjectedFaultError
 from capillary_emulator.models import EmulatorFault
 
 
-@dataclass(frozen=True)
-class Fault:
-    id: int
-    method: str
-    path: str
-    http_status: int
-    code: int
-    message: str
-    remaining: int | None
-    delay_ms: int
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method == "*" or self.method == method) and fnmatchcase(path, self.path)
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "status": self.http_status,
-            "code": self.code,
-            "message": self.message,
-            "remaining": self.remaining,
-            "delayMs": self.delay_ms,
-        }
-
-
-class FaultCache:
-    """One worker's copy of the fault list, keyed by the generation it was read at."""
-
-    def __init__(self) -> None:
-        self.generation = -1
-        self.faults: list[Fault] = []
-
-    def current(self, session: Session, generation: int) -> list[Fault]:
-        if generation != self.generation:
-            self.faults = _load(session)
-            self.generation = generation
-        return self.faults
-
-
-def _load(session: Session) -> list[Fault]:
-    rows = session.execute(select(EmulatorFault).order_by(EmulatorFault.id)).scalars()
-    return [
-        Fault(r.id, r.method, r.path, r.http_status, r.code, r.message, r.remaining, r.delay_ms)
-        for r in rows
-    ]
-
-
-async def apply_faults(session: Session, faults: list[Fault], *, method: str, path: str) -> None:
-    """Apply the first fault matching this call: wait, then fail (or go on, for a delay)."""
-    for fault in faults:
+async def inject_faults(request: Request, session: SessionDep, reading: ClockDep) -> None:
+    """Apply the first fault matching this call that is not used up: wait, then fail (or go
+    on, for a delay-only fault)."""
+    method, path = request.method, request.url.path
+    for fault in request.app.state.caches.faults(session, reading):
         if not fault.matches(method, path):
             continue
-        if fault.remaining is not None:
-            used = session.execute(
-                update(EmulatorFault)
-                .where(EmulatorFault.id == fault.id, EmulatorFault.remaining > 0)
-                .values(remaining=EmulatorFault.remaining - 1)
-            )
-            if used.rowcount == 0:  # type: ignore[attr-defined]
-                continue  # used up by earlier calls
-            session.commit()
+        if fault.remaining is not None and not _use(request, session, fault):
+            continue  # used up by earlier calls
         if fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
         if fault.http_status:
-            error_class = type(
-                "InjectedFault",
-                (InjectedFaultError,),
-                {
-                    "code": fault.code,
-                    "http_status": fault.http_status,
-                    "message": fault.message or InjectedFaultError.message,
-                },
-            )
-            raise error_class()
+            raise _error(fault)
         return
+
+
+def _use(request: Request, session: Session, fault: Fault) -> bool:
+    """Count one use of a counted fault; False when none is left.
+
+    So far the request has only read (the clock, the fault list), and that read is ended here:
+    on SQLite every transaction begins IMMEDIATE, holding the write lock the count's own
+    transaction needs. Whatever the request does next runs in a fresh transaction.
+    """
+    session.rollback()
+    with transaction(request.app.state.session_factory) as own:
+        used = own.execute(
+            update(EmulatorFault)
+            .where(EmulatorFault.id == fault.id, EmulatorFault.remaining > 0)
+            .values(remaining=EmulatorFault.remaining - 1)
+        )
+    return bool(used.rowcount)  # type: ignore[attr-defined]
+
+
+def _error(fault: Fault) -> InjectedFaultError:
+    error_class = type(
+        "InjectedFault",
+        (InjectedFaultError,),
+        {
+            "code": fault.code,
+            "http_status": fault.http_status,
+            "message": fault.message or InjectedFaultError.message,
+        },
+    )
+    return error_class()
 
 
 def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault:
@@ -133,7 +110,7 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
     )
     session.add(row)
     session.flush()
-    bump_control_generation(session)
+    caches.invalidate(session)
     return Fault(row.id, row.method, row.path, status, code, message, count, delay_ms)
 
 
@@ -145,7 +122,7 @@ def _whole(spec: dict[str, Any], key: str, default: int, *, low: int, high: int)
 
 
 def list_faults(session: Session) -> list[dict[str, Any]]:
-    return [fault.body() for fault in _load(session)]
+    return [fault.body() for fault in caches.load_faults(session)]
 
 
 def clear_faults(session: Session, *, fault_id: int | None = None) -> int:
@@ -153,5 +130,5 @@ def clear_faults(session: Session, *, fault_id: int | None = None) -> int:
     if fault_id is not None:
         query = query.where(EmulatorFault.id == fault_id)
     removed = session.execute(query).rowcount  # type: ignore[attr-defined]
-    bump_control_generation(session)
+    caches.invalidate(session)
     return int(removed)

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.clock import bump_control_generation, parse_duration, parse_instant
+from capillary_emulator import caches
+from capillary_emulator.clock import parse_duration, parse_instant
 from capillary_emulator.db import Base
 from capillary_emulator.errors import InsufficientCurrentPointsError, SeedDocumentError
 from capillary_emulator.ledger.writer import (
@@ -186,7 +187,7 @@ def load_seed(session: Session, document: SeedDocument, *, now: datetime) -> dic
     created: dict[str, Any] = {"orgs": []}
     for o, org in enumerate(document.orgs):
         created["orgs"].append(_load_org(session, org, now=now, at=f"orgs.{o}"))
-    bump_control_generation(session)
+    caches.invalidate(session)
     return created
 
 
