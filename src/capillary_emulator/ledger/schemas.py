@@ -1,6 +1,6 @@
-"""Query parameters of the two ledger endpoints, with Capillary's exact casing.
+"""Query parameters and answers of the two ledger endpoints, with Capillary's exact casing.
 
-Every field is a raw string so that a malformed number or date reaches the service, which
+Every query field is a raw string so that a malformed number or date reaches the service, which
 answers with a Capillary code instead of FastAPI's 422. The router validates the query string
 with `from_query` rather than FastAPI's per-field query model: the same result at a fraction
 of the cost on a hot read path (bench/README.md, "Ledger at scale").
@@ -9,7 +9,9 @@ of the cost on a hot read path (bench/README.md, "Ledger at scale").
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from capillary_emulator.envelope import StatusItem
 
 
 class LedgerQuery(BaseModel):
@@ -66,3 +68,107 @@ class LedgerQuery(BaseModel):
             }
             for name, field in cls.model_fields.items()
         ]
+
+
+# --- answers ----------------------------------------------------------------------------------
+#
+# Field order is key order on the wire.
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _absent_when_none() -> Any:
+    """Capillary leaves these keys out rather than sending null; every other key is always sent
+    (so the route needs no response_model_exclude_none, which would drop them all)."""
+    return Field(default=None, exclude_if=_is_none)
+
+
+class CustomerDetails(BaseModel):
+    """`customerDetails`: a customer (names, userId) or a group (userId = -groupId, groupId)."""
+
+    firstName: str | None = _absent_when_none()
+    """A customer's only."""
+    lastName: str | None = _absent_when_none()
+    """A customer's only."""
+    userId: int
+    groupId: int | None = _absent_when_none()
+    """A group's only."""
+    externalId: str | None = _absent_when_none()
+    entityType: str
+    """CUSTOMER or USERGROUP2."""
+
+
+class PageDetails(BaseModel):
+    pageNumber: int
+    pageSize: int
+    totalEntries: int
+    """Events matching the filters, on every page."""
+    pageCount: int
+
+
+class ClosingBalance(BaseModel):
+    pointsCategory: str
+    programName: str
+    programId: int
+    closingBalance: str
+    """Points with three decimals, as of endDate."""
+
+
+class BalanceLedgerDetails(PageDetails):
+    ledgerClosingBalance: list[ClosingBalance]
+
+
+class CustomerLedgerBalance(BaseModel):
+    """The answer of getCustomerLedgerBalance."""
+
+    customerDetails: CustomerDetails
+    ledgerDetails: BalanceLedgerDetails
+    warnings: list[StatusItem] = []
+
+
+class EntryDetail(BaseModel):
+    ledgerEntryType: str
+    points: str
+    """Unsigned, with three decimals: the entry type says which way the points moved."""
+    pointsCategory: str
+    programName: str
+    programId: int
+
+
+class TransactionDetails(BaseModel):
+    transactionId: int
+    transactionNumber: str
+    date: str
+    """Java's Timestamp form in the org's time zone, "2022-02-14 18:30:59.0"."""
+    dateISO: str
+
+
+class LedgerEntryItem(BaseModel):
+    """One event of the owner's ledger with its entries."""
+
+    eventLogId: int
+    eventName: str
+    customerId: int
+    """The userId, or minus the groupId for a group (as Capillary)."""
+    ledgerCreatedDate: str
+    """Java's Timestamp form in the org's time zone, "2022-02-14 18:30:59.0"."""
+    ledgerCreatedDateISO: str
+    entryDetails: list[EntryDetail]
+    netPointsOnEvent: str
+    """Signed, with three decimals."""
+    transactionDetails: TransactionDetails | None = _absent_when_none()
+    """Only on bill events (TransactionAdd, TransactionUpdate, ReturnBill)."""
+    store: str
+    storeCode: str
+    tillCode: str
+
+
+class CustomerLedgerInfo(BaseModel):
+    """The answer of getCustomerLedgerInfo."""
+
+    customerDetails: CustomerDetails
+    ledgerDetails: PageDetails
+    ledgerEntries: list[LedgerEntryItem]
+    warnings: list[StatusItem] = []
