@@ -12,7 +12,7 @@ from capillary_emulator import clock
 from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import Org, Program, Till
 from capillary_emulator.tenancy import Caller
-from capillary_emulator.transfers.service import move_points
+from capillary_emulator.transfer_core.movement import move_points
 
 CUSTOMER_SAMPLES = [
     s for s in load_samples() if s["path"] in ("/v2/points/isTransferrable", "/v2/points/transfer")

@@ -1,12 +1,22 @@
 """Finding customers by identifier, and the customer shapes Capillary responses embed."""
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from capillary_emulator.customers.schemas import (
+    Actor,
+    Attribution,
+    CommChannel,
+    CustomerObject,
+    Identifier,
+    LoyaltyInfo,
+    Profile,
+    TransferParty,
+)
 from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
+from capillary_emulator.inputs import mobile_candidates, numeric_id
 from capillary_emulator.models import Customer, CustomerIdentifier, Till
 from capillary_emulator.tenancy import OrgInfo
 
@@ -73,22 +83,16 @@ def find_customer(session: Session, org: OrgInfo, kind: str, value: object) -> C
     if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
         raise CustomerNotFoundError()
     if kind == "id":
-        # ASCII digits only, and short enough for a BIGINT bind (SQLite overflows otherwise).
-        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        customer_id = numeric_id(text)
+        if customer_id is None:
             raise CustomerNotFoundError()
         customer = session.execute(
-            _BY_ID, {"customer_id": int(text), "org_id": org.id}
+            _BY_ID, {"customer_id": customer_id, "org_id": org.id}
         ).scalar_one_or_none()
         if customer is None:
             raise CustomerNotFoundError()
         return customer
-    candidates = [text]
-    if kind == "mobile":
-        digits = text.lstrip("+")
-        candidates = [digits]
-        code = org.default_country_code
-        if code and not digits.startswith(code):
-            candidates.append(code + digits)
+    candidates = mobile_candidates(text, org.default_country_code) if kind == "mobile" else [text]
     customer = session.execute(
         _BY_IDENTIFIER, {"org_id": org.id, "kind": kind, "values": candidates}
     ).scalar_one_or_none()
@@ -109,9 +113,11 @@ def identifiers_of(session: Session, customer_ids: list[int]) -> dict[int, list[
     return found
 
 
-def party(customer: Customer) -> dict[str, Any]:
-    """`transferredFrom` / `transferredTo`: the short customer shape of transfer responses."""
-    return {"userId": customer.id, "firstName": customer.first_name, "lastName": customer.last_name}
+def party(customer: Customer) -> TransferParty:
+    """`transferredFrom` / `transferredTo` of a transfer record."""
+    return TransferParty(
+        userId=customer.id, firstName=customer.first_name, lastName=customer.last_name
+    )
 
 
 def org_timezone(org: OrgInfo) -> timezone:
@@ -130,53 +136,37 @@ def legacy_in_org(moment: datetime, org: OrgInfo) -> str:
     return moment.astimezone(org_timezone(org)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def customer_object(session: Session, customer: Customer, org: OrgInfo) -> dict[str, Any]:
-    """The full v2 customer object (`transferFrom` / `transferTo` of isTransferrable)."""
+def customer_object(session: Session, customer: Customer, org: OrgInfo) -> CustomerObject:
+    """`transferFrom` / `transferTo` of isTransferrable."""
     till = session.get(Till, customer.created_by_till_id) if customer.created_by_till_id else None
     actor = (
-        {"id": till.id, "code": till.code, "name": till.code, "type": "TILL"}
+        Actor(id=till.id, code=till.code, name=till.code, type="TILL")
         if till
-        else {"id": -1, "code": "", "name": "", "type": "TILL"}
+        else Actor(id=-1, code="", name="", type="TILL")
     )
     created = iso_in_org(customer.created_at, org)
     modified = iso_in_org(customer.modified_at, org)
-    attribution = {
-        "createDate": created,
-        "createdBy": actor,
-        "modifiedBy": actor,
-        "modifiedDate": modified,
-    }
+    attribution = Attribution(
+        createDate=created, createdBy=actor, modifiedBy=actor, modifiedDate=modified
+    )
     identifiers = identifiers_of(session, [customer.id])[customer.id]
-    channels = [
-        {
-            "type": kind,
-            "value": value,
-            "primary": True,
-            "verified": False,
-            "meta": {"residence": False, "office": False},
-            "attributes": {},
-        }
-        for kind, value in identifiers
-        if kind in ("mobile", "email")
-    ]
-    return {
-        "id": customer.id,
-        "profiles": [
-            {
-                "firstName": customer.first_name,
-                "lastName": customer.last_name,
-                "attribution": attribution,
-                "fields": {},
-                "identifiers": [{"type": kind, "value": value} for kind, value in identifiers],
-                "commChannels": channels,
-                "source": customer.source,
-                "userId": customer.id,
-                "accountId": customer.account_id,
-                "conflictingProfileList": [],
-                "autoUpdateTime": modified,
-            }
+    profile = Profile(
+        firstName=customer.first_name,
+        lastName=customer.last_name,
+        attribution=attribution,
+        identifiers=[Identifier(type=kind, value=value) for kind, value in identifiers],
+        commChannels=[
+            CommChannel(type=kind, value=value)
+            for kind, value in identifiers
+            if kind in ("mobile", "email")
         ],
-        "loyaltyInfo": {"loyaltyType": customer.loyalty_type, "attributionV2": attribution},
-        "segments": {},
-        "extendedFields": {},
-    }
+        source=customer.source,
+        userId=customer.id,
+        accountId=customer.account_id,
+        autoUpdateTime=modified,
+    )
+    return CustomerObject(
+        id=customer.id,
+        profiles=[profile],
+        loyaltyInfo=LoyaltyInfo(loyaltyType=customer.loyalty_type, attributionV2=attribution),
+    )

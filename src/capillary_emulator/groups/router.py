@@ -1,45 +1,28 @@
 """Capillary's group (USERGROUP2) points transfer: check and transfer."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from capillary_emulator.context import ContextDep
-from capillary_emulator.envelope import data_envelope
-from capillary_emulator.groups import transfer
-from capillary_emulator.groups.schemas import GroupTransferBody
+from capillary_emulator.envelope import DataEnvelope
+from capillary_emulator.groups import service
+from capillary_emulator.groups.schemas import GroupTransferBody, GroupTransferrable
+from capillary_emulator.transfer_core.schemas import TransferRecord
 
 router = APIRouter(tags=["points"])
 
 
-@router.post("/v2/points/userGroup2/isTransferrable")
-async def is_transferrable(body: GroupTransferBody, ctx: ContextDep) -> dict[str, Any]:
-    result = transfer.check_transferrable(
-        ctx.session,
-        caller=ctx.caller,
-        points=body.points,
-        notes=body.notes,
-        program_id=body.programId,
-        transferred_by=body.transferredBy,
-        from_entity=body.fromEntity,
-        to_entity=body.toEntity,
-        now=ctx.now,
-    )
-    return data_envelope([result])
+@router.post(
+    "/v2/points/userGroup2/isTransferrable", response_model=DataEnvelope[GroupTransferrable]
+)
+async def is_transferrable(
+    body: GroupTransferBody, ctx: ContextDep
+) -> DataEnvelope[GroupTransferrable]:
+    result = service.check_transferrable(ctx.session, caller=ctx.caller, request=body, now=ctx.now)
+    return DataEnvelope[GroupTransferrable](data=[result])
 
 
-@router.post("/v2/points/userGroup2/transfer")
-async def transfer_points(body: GroupTransferBody, ctx: ContextDep) -> dict[str, Any]:
+@router.post("/v2/points/userGroup2/transfer", response_model=DataEnvelope[TransferRecord])
+async def transfer_points(body: GroupTransferBody, ctx: ContextDep) -> DataEnvelope[TransferRecord]:
     with ctx.transaction():
-        record = transfer.transfer_points(
-            ctx.session,
-            caller=ctx.caller,
-            points=body.points,
-            notes=body.notes,
-            program_id=body.programId,
-            transferred_by=body.transferredBy,
-            from_entity=body.fromEntity,
-            to_entity=body.toEntity,
-            now=ctx.now,
-        )
-    return data_envelope([record])
+        record = service.transfer_points(ctx.session, caller=ctx.caller, request=body, now=ctx.now)
+    return DataEnvelope[TransferRecord](data=[record])

@@ -1,101 +1,206 @@
-"""Finding user groups (USERGROUP2) and the group shape transfer responses embed."""
+"""Group (USERGROUP2) points transfer: group -> customer, customer -> group, group -> group.
 
+A group's points are a wallet of their own, `Owner(USERGROUP2, groupId)`, moved through the
+same ledger writer as a customer's. Checks run cheapest first: the org switch, the payload
+(1206, 1207, 1208, 1646, 434, 422/807, 885), then the parties (8015, 1645, 889, 419), the
+acting customer's right to move the source's points (830, 1651) and last the balance (804).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer, iso_in_org
-from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
-from capillary_emulator.models import UserGroup, UserGroupMember
+from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.errors import (
+    CapillaryError,
+    EntityTypeInvalidError,
+    FromEntityMissingError,
+    GroupLoyaltyDisabledError,
+    GroupNotValidError,
+    GroupTransferEntityTypeError,
+    InvalidIdentifierError,
+    InvalidPayloadFieldError,
+    MergedCustomerError,
+    NotGroupMemberError,
+    PointsProcessingFailedError,
+    ToEntityMissingError,
+    TransferNotPermittedError,
+)
+from capillary_emulator.groups.schemas import GroupTransferBody, GroupTransferrable
+from capillary_emulator.inputs import config_flag
+from capillary_emulator.inputs import notes as read_notes
+from capillary_emulator.ledger.writer import Owner
+from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer, UserGroup, UserGroupMember
 from capillary_emulator.points import as_float
-from capillary_emulator.tenancy import OrgInfo
+from capillary_emulator.tenancy import Caller
+from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
+from capillary_emulator.transfer_core.movement import Movement, ensure_spendable
+from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
+from capillary_emulator.transfer_core.records import make_transfer
+from capillary_emulator.transfer_core.schemas import TransferRecord
 
-GROUP_IDENTIFIER_TYPES = {
-    "id": "id",
-    "groupid": "id",
-    "externalid": "externalId",
-    "primaryuserid": "primaryUserId",
-    "primaryusercardnumber": "primaryUserCardnumber",
-    "primaryusermobile": "primaryUserMobile",
-    "primaryuseremail": "primaryUserEmail",
-}
-_PRIMARY_USER_LOOKUP = {
-    "primaryUserId": "id",
-    "primaryUserCardnumber": "cardnumber",
-    "primaryUserMobile": "mobile",
-    "primaryUserEmail": "email",
-}
+ENTITY_TYPES = (CUSTOMER, USERGROUP2)
+CUSTOMER_IDENTIFIERS = {
+    "mobile", "email", "externalId", "cardnumber", "wechat", "martjackId", "fbId", "id",
+}  # fmt: skip
+"""Customer `identifierType`s of the group docs, plus `id` (used by the newer samples)."""
+ACTIVE = "ACTIVE"
+INACTIVE = "INACTIVE"
 
 
-def group_identifier_type(raw: object) -> str | None:
-    return GROUP_IDENTIFIER_TYPES.get(raw.strip().lower()) if isinstance(raw, str) else None
+@dataclass(frozen=True)
+class EntityRef:
+    """An entity as the payload names it, checked for form but not yet looked up."""
+
+    type: str
+    """CUSTOMER or USERGROUP2."""
+    kind: str
+    """Canonical identifier type: a customer's (`mobile`, `id`, ...) or a group's."""
+    value: str
 
 
-def find_group(session: Session, org: OrgInfo, kind: str, value: object) -> UserGroup:
-    """The org's group for a group identifier; 1645 when there is none."""
-    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-        raise GroupNotValidError()
-    text = str(value).strip()
-    if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
-        raise GroupNotValidError()
-    query = select(UserGroup).where(UserGroup.org_id == org.id)
-    if kind == "id":
-        # ASCII digits only, and short enough for a BIGINT bind (SQLite overflows otherwise).
-        if not (text.isascii() and text.isdigit()) or len(text) > 18:
-            raise GroupNotValidError()
-        query = query.where(UserGroup.id == int(text))
-    elif kind == "externalId":
-        query = query.where(UserGroup.external_id == text)
-    elif kind in _PRIMARY_USER_LOOKUP:
-        try:
-            primary = find_customer(session, org, _PRIMARY_USER_LOOKUP[kind], text)
-        except CustomerNotFoundError:
-            raise GroupNotValidError() from None
-        query = query.join(UserGroupMember, UserGroupMember.group_id == UserGroup.id).where(
-            UserGroupMember.customer_id == primary.id, UserGroupMember.primary_member.is_(True)
-        )
-    else:
-        raise GroupNotValidError()
-    group = session.execute(query.limit(1)).scalar_one_or_none()
-    if group is None:
-        raise GroupNotValidError()
-    return group
+@dataclass(frozen=True)
+class Party:
+    """One side of the transfer, found in the org."""
+
+    owner: Owner
+    customer: Customer | None = None
+    group: UserGroup | None = None
 
 
-def members_of(session: Session, group_id: int) -> list[UserGroupMember]:
-    return list(
-        session.execute(
-            select(UserGroupMember)
-            .where(UserGroupMember.group_id == group_id)
-            .order_by(UserGroupMember.position, UserGroupMember.customer_id)
-        ).scalars()
+def check_transferrable(
+    session: Session, *, caller: Caller, request: GroupTransferBody, now: datetime
+) -> GroupTransferrable:
+    """POST /v2/points/userGroup2/isTransferrable: data[0]."""
+    movement = _check(session, caller=caller, request=request)
+    ensure_spendable(session, movement, now=now)
+    return GroupTransferrable(
+        pointsTobeTransferred=as_float(movement.points_milli), transferrable=True
     )
 
 
-def group_object(session: Session, group: UserGroup, org: OrgInfo) -> dict[str, Any]:
-    """`transferredFromUserGroup2` / `transferredToUserGroup2`."""
-    return {
-        "id": group.id,
-        "externalId": group.external_id,
-        "groupName": group.name,
-        "groupStatus": group.status,
-        "fleetGroupUsers": [
-            {
-                "userId": m.customer_id,
-                "groupId": m.group_id,
-                "defaultGroup": m.default_group,
-                "active": m.active,
-                "primaryMember": m.primary_member,
-            }
-            for m in members_of(session, group.id)
-        ],
-        "createdBy": group.created_by,
-        "createdOn": iso_in_org(group.created_on, org),
-        "maxGroupSize": group.max_group_size,
-        "lifeTimePurchases": _whole_if_integral(as_float(group.lifetime_purchases)),
-    }
+def transfer_points(
+    session: Session, *, caller: Caller, request: GroupTransferBody, now: datetime
+) -> TransferRecord:
+    """POST /v2/points/userGroup2/transfer: check, move the points; data[0] seen by the source."""
+    movement = _check(session, caller=caller, request=request)
+    return make_transfer(session, movement, caller=caller, now=now)
 
 
-def _whole_if_integral(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+def _check(session: Session, *, caller: Caller, request: GroupTransferBody) -> Movement:
+    """Every rule of a group transfer except the balance."""
+    config = caller.config
+    if not config_flag(config, "ENABLE_USER_GROUP_LOYALTY"):
+        raise GroupLoyaltyDisabledError()
+    source_ref = _entity_ref(request.fromEntity, field="fromEntity", missing=FromEntityMissingError)
+    target_ref = _entity_ref(request.toEntity, field="toEntity", missing=ToEntityMissingError)
+    if source_ref.type == CUSTOMER and target_ref.type == CUSTOMER:
+        # Customer to customer has its own endpoint (with its OTP); this one needs a group.
+        raise GroupTransferEntityTypeError()
+    actor_ref = _actor_ref(request.transferredBy)
+    if actor_ref is None and source_ref.type == USERGROUP2:
+        raise TransferNotPermittedError()
+    points_milli = transfer_amount_milli(
+        request.points,
+        reject_fractional=config_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL"),
+    )
+    notes = read_notes(request.notes)
+    program = program_for(caller, request.programId)
+
+    source = _party(session, caller, source_ref)
+    target = _party(session, caller, target_ref)
+    if source.owner == target.owner:
+        raise PointsProcessingFailedError()
+    if actor_ref is None:
+        assert source.customer is not None
+        actor = source.customer
+    else:
+        actor = find_customer(session, caller.org, actor_ref.kind, actor_ref.value)
+        if actor.merged_into_id is not None:
+            raise MergedCustomerError(customer_id=actor.id)
+    _check_may_move(session, source=source, actor=actor)
+    return Movement(source.owner, target.owner, program, points_milli, notes, actor.id)
+
+
+def _entity_ref(raw: object, *, field: str, missing: type[CapillaryError]) -> EntityRef:
+    if not isinstance(raw, dict):
+        raise missing()
+    entity_type = raw.get("type")
+    # Capillary's enum is case-sensitive: "customer" is as unknown as "STORE".
+    if entity_type not in ENTITY_TYPES:
+        raise EntityTypeInvalidError()
+    if entity_type == USERGROUP2:
+        kind = group_identifier_type(raw.get("identifierType"))
+    else:
+        kind = _customer_identifier_type(raw.get("identifierType"))
+    if kind is None:
+        raise InvalidPayloadFieldError(field=f"{field}.identifierType")
+    return EntityRef(entity_type, kind, _identifier_value(raw, field=field))
+
+
+def _actor_ref(raw: object) -> EntityRef | None:
+    """`transferredBy`, always a customer; None when the payload leaves it out."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidPayloadFieldError(field="transferredBy")
+    kind = _customer_identifier_type(raw.get("identifierType"))
+    if kind is None:
+        raise InvalidPayloadFieldError(field="transferredBy.identifierType")
+    return EntityRef(CUSTOMER, kind, _identifier_value(raw, field="transferredBy"))
+
+
+def _customer_identifier_type(raw: object) -> str | None:
+    try:
+        return identifier_type(raw, allowed=CUSTOMER_IDENTIFIERS)
+    except InvalidIdentifierError:
+        return None
+
+
+def _identifier_value(raw: dict[str, Any], *, field: str) -> str:
+    value = raw.get("identifierValue")
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise InvalidPayloadFieldError(field=f"{field}.identifierValue")
+    return str(value).strip()
+
+
+def _party(session: Session, caller: Caller, ref: EntityRef) -> Party:
+    """The org's customer (8015, 419 if merged away) or group (1645; 889 if inactive).
+
+    `source` and `accountId` are not used to find anyone: a customer is one profile per org in
+    the emulator, and Capillary accepts junk sources here (its own samples send "INSTOREwe").
+    """
+    if ref.type == CUSTOMER:
+        customer = find_customer(session, caller.org, ref.kind, ref.value)
+        if customer.merged_into_id is not None:
+            raise MergedCustomerError(customer_id=customer.id)
+        return Party(Owner(CUSTOMER, customer.id), customer=customer)
+    group = find_group(session, caller.org, ref.kind, ref.value)
+    if group.status == INACTIVE:
+        raise PointsProcessingFailedError()
+    if group.status != ACTIVE:
+        raise GroupNotValidError()
+    return Party(Owner(USERGROUP2, group.id), group=group)
+
+
+def _check_may_move(session: Session, *, source: Party, actor: Customer) -> None:
+    """A customer's points move only by that customer; a group's only by an active member
+    allowed to transfer (the primary member always is)."""
+    if source.customer is not None:
+        if actor.id != source.customer.id:
+            raise TransferNotPermittedError()
+        return
+    assert source.group is not None
+    member = session.execute(
+        select(UserGroupMember).where(
+            UserGroupMember.group_id == source.group.id,
+            UserGroupMember.customer_id == actor.id,
+        )
+    ).scalar_one_or_none()
+    if member is None or not member.active:
+        raise NotGroupMemberError()
+    if not (member.primary_member or member.allow_points_transfer):
+        raise TransferNotPermittedError()

@@ -1,30 +1,43 @@
 """Wire shapes of the customer transfer family, in Capillary's exact casing.
 
-Every field is lenient (`Any`) so that a wrong value gets Capillary's code from the service
-instead of a validation error.
+The transfer record both families answer with is `transfer_core.schemas.TransferRecord`.
 """
 
 from typing import Any
 
 from pydantic import BaseModel
 
+from capillary_emulator.customers.schemas import CustomerObject
+from capillary_emulator.transfer_core.schemas import TransferBody
 
-class CustomerTransferBody(BaseModel):
+
+class CustomerTransferBody(TransferBody):
     """The body of isTransferrable, issuePointsTransferOtp and transfer."""
 
-    pointsTobeTransferred: Any = None
-    pointsToBeTransferred: Any = None
-    """The newer docs' table spells it with a capital B; every sample uses `Tobe`."""
     groupProgramTransfer: Any = None
-    programId: Any = None
-    notes: Any = None
     fromCustomerIdentifier: Any = None
     toCustomerIdentifier: Any = None
     issueOtp: Any = None
     code: Any = None
 
-    @property
-    def points(self) -> Any:
-        if self.pointsTobeTransferred is not None:
-            return self.pointsTobeTransferred
-        return self.pointsToBeTransferred
+
+class Transferrable(BaseModel):
+    """data[0] of isTransferrable and issuePointsTransferOtp."""
+
+    pointsTobeTransferred: int
+    """Whole points (the seed's sample echoes the int 10)."""
+    transferFrom: CustomerObject
+    transferTo: CustomerObject
+    transferrable: bool
+
+
+class TransferHistoryQuery(BaseModel):
+    """The query of GET /v2/points/transfer; every value is checked by the service."""
+
+    identifierName: str | None = None
+    identifierValue: str | None = None
+    source: str | None = None
+    accountId: str | None = None
+    programId: str | None = None
+    userEntityType: str | None = None
+    """CUSTOMER (default) or USERGROUP2."""
