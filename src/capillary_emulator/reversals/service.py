@@ -29,6 +29,7 @@ from capillary_emulator.inputs import config_flag
 from capillary_emulator.ledger.writer import Credit, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
+    Customer,
     PointAward,
     Redemption,
     RedemptionAllocation,
@@ -80,23 +81,7 @@ def reverse_redemption(
         return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
     code = _redemption_code(redemption_id)
     requested = _points_to_reverse(points_to_be_reversed)
-    kind, value = _identifier(identifier)
-
-    # The row lock serialises reversals of one redemption (across server processes on
-    # Postgres), so what remains is read only once no other reversal can change it.
-    redemption = session.execute(
-        select(Redemption)
-        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if redemption is None:
-        raise RedemptionNotFoundError()
-    try:
-        customer = find_customer(session, caller.org, kind, value)
-    except CustomerNotFoundError:
-        raise InvalidCustomerDetailsError() from None
-    if customer.id != redemption.customer_id:
-        raise InvalidCustomerDetailsError()
+    redemption, customer = _locked_redemption(session, caller, code, _identifier(identifier))
 
     remaining = redemption.points_milli - redemption.reversed_milli
     if remaining <= 0:
@@ -152,6 +137,29 @@ def reverse_redemption(
         ),
         reversalId=reversal.code,
     )
+
+
+def _locked_redemption(
+    session: Session, caller: Caller, code: str, identifier: tuple[str, object]
+) -> tuple[Redemption, Customer]:
+    """The redemption, locked, and its customer, who must be the one the identifier names."""
+    # The row lock serialises reversals of one redemption (across server processes on
+    # Postgres), so what remains is read only once no other reversal can change it.
+    redemption = session.execute(
+        select(Redemption)
+        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if redemption is None:
+        raise RedemptionNotFoundError()
+    kind, value = identifier
+    try:
+        customer = find_customer(session, caller.org, kind, value)
+    except CustomerNotFoundError:
+        raise InvalidCustomerDetailsError() from None
+    if customer.id != redemption.customer_id:
+        raise InvalidCustomerDetailsError()
+    return redemption, customer
 
 
 def _take_back(session: Session, redemption: Redemption, amount: int, now: datetime) -> TakeBack:
