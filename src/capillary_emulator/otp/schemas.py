@@ -4,18 +4,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from capillary_emulator.envelope import StatusItem
 
-class GenerateOtpBody(BaseModel):
+
+class OtpRequest(BaseModel):
+    """What both endpoints are asked about: whose code, for which action."""
+
     entityType: Any = None
     entityValue: Any = None
     action: Any = None
+
+
+class GenerateOtpBody(OtpRequest):
     template: Any = None
     emailTemplate: Any = None
     channels: Any = None
 
 
-class ValidateOtpBody(BaseModel):
-    entityType: Any = None
-    entityValue: Any = None
-    action: Any = None
+class ValidateOtpBody(OtpRequest):
     code: Any = None
+
+
+class OtpCreated(BaseModel):
+    """POST /v2/otp/generate's answer: the id of the code (the code itself is never echoed)."""
+
+    createdId: int
+    warnings: list[StatusItem] = []
+
+
+class OtpValidated(BaseModel):
+    """POST /v2/otp/validate's answer: `entity` says whether the code was right."""
+
+    entity: bool
+    warnings: list[StatusItem] = []

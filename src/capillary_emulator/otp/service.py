@@ -4,6 +4,7 @@ tests read them from GET /_emulator/otps."""
 
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,8 +23,16 @@ from capillary_emulator.errors import (
     OtpInvalidOrExpiredError,
     OtpMissingError,
 )
+from capillary_emulator.inputs import mobile_candidates
 from capillary_emulator.models import Customer, CustomerIdentifier, Otp
 from capillary_emulator.orgs import OrgConfig
+from capillary_emulator.otp.schemas import (
+    GenerateOtpBody,
+    OtpCreated,
+    OtpRequest,
+    OtpValidated,
+    ValidateOtpBody,
+)
 from capillary_emulator.tenancy import OrgInfo
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
@@ -170,11 +179,14 @@ def consume_otp(
     code: object,
     now: datetime,
     error: type[CapillaryError] = InvalidValidationCodeError,
+    before_use: Callable[[], None] | None = None,
 ) -> Otp:
     """Check `code` against the customer's live code for `action` and mark it used.
 
     A missing, wrong, expired, used or someone else's code raises `error`. A wrong code counts as
-    an attempt even though the request fails (the error keeps that change).
+    an attempt even though the request fails (the error keeps that change), and it is the only
+    write before the code is used up: `before_use` runs once the code is known right, so that
+    whatever it refuses leaves the code unused without a savepoint.
     """
     live = _live_otp(session, org=org, customer_id=customer.id, action=action, now=now)
     text = _code_text(code)
@@ -185,6 +197,8 @@ def consume_otp(
         failure = error()
         failure.keep_changes = True
         raise failure
+    if before_use is not None:
+        before_use()
     if not _claim(session, live, now):
         raise error()
     return live
@@ -195,6 +209,17 @@ def _action(raw: object) -> str:
     if action not in ACTIONS:
         raise OtpInvalidActionError()
     return action
+
+
+def _request_of(
+    session: Session, *, org: OrgInfo, body: OtpRequest
+) -> tuple[str, Customer | None, tuple[str, str]]:
+    """The action, the customer and the stored entity both OTP endpoints are asked about."""
+    action = _action(body.action)
+    customer, entity = _entity(
+        session, org=org, entity_type=body.entityType, entity_value=body.entityValue, action=action
+    )
+    return action, customer, entity
 
 
 def _entity(
@@ -219,30 +244,17 @@ def _entity(
             raise OtpInvalidEntityValueError() from None
         customer = None
     if kind == "mobile":
-        value = value.lstrip("+")
-        code = org.default_country_code
-        if code and not value.startswith(code):
-            value = code + value
+        value = mobile_candidates(value, org.default_country_code)[-1]
     return customer, (kind.upper(), value)
 
 
 def generate_otp(
-    session: Session,
-    *,
-    org: OrgInfo,
-    entity_type: object,
-    entity_value: object,
-    action: object,
-    channels: object,
-    now: datetime,
-) -> Otp:
+    session: Session, *, org: OrgInfo, body: GenerateOtpBody, now: datetime
+) -> OtpCreated:
     """POST /v2/otp/generate: the entity's live code for the action, or a new one."""
-    checked_action = _action(action)
-    customer, entity = _entity(
-        session, org=org, entity_type=entity_type, entity_value=entity_value, action=checked_action
-    )
-    _check_channels(channels)
-    return issue_otp(
+    checked_action, customer, entity = _request_of(session, org=org, body=body)
+    _check_channels(body.channels)
+    otp = issue_otp(
         session,
         org=org,
         customer=customer,
@@ -251,6 +263,7 @@ def generate_otp(
         entity_type=entity[0],
         entity_value=entity[1],
     )
+    return OtpCreated(createdId=otp.id)
 
 
 def _check_channels(channels: object) -> None:
@@ -263,25 +276,15 @@ def _check_channels(channels: object) -> None:
 
 
 def validate_otp(
-    session: Session,
-    *,
-    org: OrgInfo,
-    entity_type: object,
-    entity_value: object,
-    action: object,
-    code: object,
-    now: datetime,
-) -> bool:
+    session: Session, *, org: OrgInfo, body: ValidateOtpBody, now: datetime
+) -> OtpValidated:
     """POST /v2/otp/validate: True uses the code up; a wrong code counts as an attempt.
 
     605 when the entity has no live code for the action at all (never issued, expired, used or
     void after OTP_MAX_ATTEMPTS wrong tries).
     """
-    checked_action = _action(action)
-    customer, entity = _entity(
-        session, org=org, entity_type=entity_type, entity_value=entity_value, action=checked_action
-    )
-    text = _code_text(code)
+    checked_action, customer, entity = _request_of(session, org=org, body=body)
+    text = _code_text(body.code)
     if text is None:
         raise OtpMissingError()
     live = _live_otp(
@@ -296,5 +299,5 @@ def validate_otp(
         raise OtpInvalidOrExpiredError()
     if not secrets.compare_digest(live.code.upper(), text.upper()):
         _count_wrong_attempt(session, live)
-        return False
-    return _claim(session, live, now)
+        return OtpValidated(entity=False)
+    return OtpValidated(entity=_claim(session, live, now))

@@ -7,17 +7,20 @@ in v1.1's item envelope; when every item failed the HTTP status is the business-
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from capillary_emulator.context import ContextDep
 from capillary_emulator.errors import InvalidInputError, V11FormatNotEmulatedError
-from capillary_emulator.redemptions.schemas import RedeemRequest
+from capillary_emulator.inputs import is_true
+from capillary_emulator.redemptions.schemas import (
+    IsRedeemableResponse,
+    RedeemRequest,
+    RedeemResponse,
+    V11Status,
+)
 from capillary_emulator.redemptions.service import (
     CUSTOMER_FIELDS,
-    V11Answer,
     check_redeemable,
-    is_true,
     redeem_points,
 )
 
@@ -41,20 +44,21 @@ async def json_v11_only(
         )
 
 
-def _answer(answer: V11Answer, business_error_status: int) -> JSONResponse:
-    return JSONResponse(
-        answer.body, status_code=business_error_status if answer.all_failed else 200
-    )
+def _set_status(response: Response, status: V11Status, business_error_status: int) -> None:
+    """No item succeeded (v1.1's 500 in the body): the business-error HTTP status."""
+    if status.code == 500:
+        response.status_code = business_error_status
 
 
 @router.get("/v1.1/points/isredeemable", dependencies=[Depends(json_v11_only)])
 async def is_redeemable(
     request: Request,
+    response: Response,
     ctx: ContextDep,
     points: QueryText = None,
     program_id: QueryText = None,
     issue_otp: QueryText = None,
-) -> JSONResponse:
+) -> IsRedeemableResponse:
     with ctx.transaction():
         answer = check_redeemable(
             ctx.session,
@@ -65,16 +69,18 @@ async def is_redeemable(
             program_id=program_id,
             send_validation_code=is_true(issue_otp),
         )
-    return _answer(answer, ctx.settings.business_error_status)
+    _set_status(response, answer.response.status, ctx.settings.business_error_status)
+    return answer
 
 
 @router.post("/v1.1/points/redeem", dependencies=[Depends(json_v11_only)])
 async def redeem(
+    response: Response,
     ctx: ContextDep,
     body: RedeemRequest,
     program_id: QueryText = None,
     skip_validation: QueryText = None,
-) -> JSONResponse:
+) -> RedeemResponse:
     with ctx.transaction():
         answer = redeem_points(
             ctx.session,
@@ -84,4 +90,5 @@ async def redeem(
             program_id=program_id,
             skip_validation=is_true(skip_validation),
         )
-    return _answer(answer, ctx.settings.business_error_status)
+    _set_status(response, answer.response.status, ctx.settings.business_error_status)
+    return answer

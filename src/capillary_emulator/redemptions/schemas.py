@@ -1,7 +1,8 @@
-"""Wire shapes of the v1.1 points API: the request body and the v1.1 status envelope.
+"""Wire shapes of the v1.1 points API: the request body and the `{"response": {...}}` answers.
 
 v1.1 writes its flags as strings ("true"/"false") and its codes as numbers, as the redeem
-sample does.
+sample does; whole points are integers (`"balance": 2906`), other amounts floats, which is why
+amounts are typed `int | float`.
 """
 
 from typing import Any
@@ -11,6 +12,8 @@ from pydantic import BaseModel
 SOME_FAILED = "Some requests have failed due to errors"
 ALL_FAILED = "All requests have failed due to errors"
 
+Points = int | float
+
 
 class RedeemRequest(BaseModel):
     """`{"root": {"redeem": [{...}]}}`; `redeem` may also be a single object."""
@@ -18,18 +21,113 @@ class RedeemRequest(BaseModel):
     root: Any = None
 
 
-def item_status(code: int, message: str) -> dict[str, Any]:
-    return {"success": "true" if code == 800 else "false", "code": code, "message": message}
+class V11Status(BaseModel):
+    """`response.status` and every `item_status`."""
+
+    success: str
+    code: int
+    message: str
 
 
-def batch_status(succeeded: int, failed: int) -> dict[str, Any]:
+def item_status(code: int, message: str) -> V11Status:
+    return V11Status(success="true" if code == 800 else "false", code=code, message=message)
+
+
+def batch_status(succeeded: int, failed: int) -> V11Status:
     """The request-level `response.status` of v1.1: 200 all, 201 some, 500 none succeeded."""
     if not failed:
-        return {"success": "true", "code": 200, "message": "Success"}
+        return V11Status(success="true", code=200, message="Success")
     if succeeded:
-        return {
-            "success": "true",
-            "code": 201,
-            "message": "Some requests have failed due to errors",
-        }
-    return {"success": "false", "code": 500, "message": "All requests have failed due to errors"}
+        return V11Status(success="true", code=201, message=SOME_FAILED)
+    return V11Status(success="false", code=500, message=ALL_FAILED)
+
+
+# --- GET /v1.1/points/isredeemable -------------------------------------------------------------
+
+
+class RedeemableItem(BaseModel):
+    mobile: str
+    email: str
+    external_id: str
+    points: Points
+    is_redeemable: str
+    points_redeem_value: Points
+    points_redeem_local_value: Points
+    input_type: str = "points"
+    points_currency_ratio: str = "1"
+    item_status: V11Status
+
+
+class RedeemablePoints(BaseModel):
+    redeemable: RedeemableItem
+
+
+class IsRedeemableBody(BaseModel):
+    status: V11Status
+    points: RedeemablePoints
+
+
+class IsRedeemableResponse(BaseModel):
+    response: IsRedeemableBody
+
+
+# --- POST /v1.1/points/redeem ------------------------------------------------------------------
+
+
+class SideEffect(BaseModel):
+    id: int
+    case_value: str = "true"
+    num_points: Points
+    currency_value: Points
+    validation_code: str
+    points_redemption_summary_id: str
+    redeemed_on_bill_number: str
+    redeemed_on_bill_id: int = -1
+    type: str = "points"
+
+
+class SideEffects(BaseModel):
+    effect: list[SideEffect] = []
+
+
+class RedeemedItem(BaseModel):
+    mobile: str
+    email: str
+    external_id: str
+    user_id: str
+    redemption_id: str
+    points_redeemed: str
+    redemption_purpose: str
+    redeemed_value: Points
+    redeemed_local_value: Points
+    balance: Points
+    side_effects: SideEffects
+    item_status: V11Status
+
+
+class FailedRedeemItem(BaseModel):
+    mobile: str
+    email: str
+    external_id: str
+    user_id: str | None
+    points_redeemed: str
+    redeemed_value: Points = 0
+    side_effects: SideEffects = SideEffects()
+    item_status: V11Status
+
+
+RedeemResult = RedeemedItem | FailedRedeemItem
+
+
+class RedeemResponses(BaseModel):
+    points: RedeemResult | list[RedeemResult]
+    """One item is answered as an object, several as a list."""
+
+
+class RedeemBody(BaseModel):
+    status: V11Status
+    responses: RedeemResponses
+
+
+class RedeemResponse(BaseModel):
+    response: RedeemBody

@@ -7,61 +7,63 @@ first), a `Redemption` row with a 6-character code, and the lots it drew
 
 import secrets
 import string
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer, identifiers_of
+from capillary_emulator.customers.service import find_customer
 from capillary_emulator.errors import (
     CapillaryError,
     CustomerNotFoundError,
-    InvalidInputError,
-    InvalidRedeemPointsError,
     NotEnrolledInLoyaltyError,
-    PointsNotMultipleError,
-    RedeemAboveMaximumError,
-    RedeemBelowMinimumError,
     RedeemCustomerFraudError,
     RedeemCustomerNotFoundError,
     RedeemFraudStatusError,
     RedeemInsufficientPointsError,
     RedeemProgramInvalidError,
-    RedemptionTimeInvalidError,
-    TransactionNumberInvalidError,
 )
+from capillary_emulator.inputs import numeric_id
 from capillary_emulator.ledger.writer import (
     Debit,
+    Key,
     Owner,
     expire_due_points,
-    lock_balances,
     write_points_event,
 )
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
+    PointAward,
     PointBalance,
     Program,
     Redemption,
     RedemptionAllocation,
     Reversal,
 )
-from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.service import consume_otp, issue_otp
-from capillary_emulator.points import MAIN, MILLI, parse_points, to_milli
-from capillary_emulator.redemptions.schemas import batch_status, item_status
+from capillary_emulator.points import MAIN
+from capillary_emulator.redemptions import rendering
+from capillary_emulator.redemptions.parsing import (
+    REFERENCE_MAX_LENGTH,
+    check_redemption_time,
+    points_to_redeem,
+    redeem_items,
+    reference,
+)
+from capillary_emulator.redemptions.schemas import (
+    IsRedeemableResponse,
+    RedeemedItem,
+    RedeemResponse,
+    RedeemResult,
+)
 from capillary_emulator.tenancy import Caller
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6
 OTP_ACTION = "POINTS"
 """The /v2/otp action whose codes validate a redemption."""
-MAX_POINTS = Decimal(10) ** 15
-"""Larger requests are invalid: it keeps every amount inside a BIGINT of thousandths."""
-REFERENCE_MAX_LENGTH = 200
 
 CUSTOMER_FIELDS = {
     "mobile": "mobile",
@@ -73,15 +75,6 @@ CUSTOMER_FIELDS = {
     "user_id": "id",
 }
 """v1.1 customer keys, in the order they are tried, -> the stored identifier type."""
-CONTACT_FIELDS = {"mobile": "mobile", "email": "email", "external_id": "externalId"}
-"""The customer keys every v1.1 points item repeats."""
-
-
-@dataclass(frozen=True)
-class V11Answer:
-    body: dict[str, Any]
-    all_failed: bool
-    """No item succeeded: answered with the business-error HTTP status."""
 
 
 def unused_code(session: Session, model: type[Redemption] | type[Reversal], org_id: int) -> str:
@@ -95,19 +88,13 @@ def unused_code(session: Session, model: type[Redemption] | type[Reversal], org_
             return code
 
 
-def is_true(raw: object) -> bool:
-    """A v1.1 boolean query parameter ("true", "1")."""
-    return isinstance(raw, str) and raw.strip().lower() in ("true", "1")
-
-
 def redeeming_program(session: Session, org_id: int, program_id: object) -> Program:
     """`program_id` of the org, or its default program when absent; 1101 otherwise."""
     query = select(Program).where(Program.org_id == org_id)
-    text = "" if program_id is None else str(program_id).strip()
-    if not text:
+    if program_id is None or not str(program_id).strip():
         query = query.where(Program.is_default.is_(True))
-    elif text.isascii() and text.isdigit() and len(text) <= 18:
-        query = query.where(Program.id == int(text))
+    elif (wanted := numeric_id(program_id)) is not None:
+        query = query.where(Program.id == wanted)
     else:
         raise RedeemProgramInvalidError()
     program = session.execute(query.limit(1)).scalar_one_or_none()
@@ -128,47 +115,21 @@ def check_redeemable(
     points: object,
     program_id: object,
     send_validation_code: bool,
-) -> V11Answer:
+) -> IsRedeemableResponse:
     """Whether the customer could redeem `points` now; optionally issue the POINTS OTP."""
     program = redeeming_program(session, caller.org_id, program_id)
     customer: Customer | None = None
     try:
         customer = _customer_of(session, caller, identifiers)
         _check_may_redeem(customer, fraud=RedeemCustomerFraudError)
-        milli = _points_to_redeem(caller.config, points)
+        milli = points_to_redeem(caller.config, points)
         if milli > _main_balance(session, caller.org_id, customer.id, program.id, now):
             raise RedeemInsufficientPointsError()
     except CapillaryError as failure:
-        item = {
-            **_contacts(session, customer, identifiers),
-            "points": _points_echo(points, as_text=False),
-            "is_redeemable": "false",
-            "points_redeem_value": 0,
-            "points_redeem_local_value": 0,
-            "input_type": "points",
-            "points_currency_ratio": "1",
-            "item_status": item_status(failure.code, failure.text),
-        }
-        return V11Answer(_isredeemable_envelope(item, failed=True), all_failed=True)
+        return rendering.not_redeemable_answer(session, customer, identifiers, points, failure)
     if send_validation_code:
         issue_otp(session, org=caller.org, customer=customer, action=OTP_ACTION, now=now)
-    value = _points_number(milli)
-    item = {
-        **_contacts(session, customer, identifiers),
-        "points": value,
-        "is_redeemable": "true",
-        "points_redeem_value": value,
-        "points_redeem_local_value": value,
-        "input_type": "points",
-        "points_currency_ratio": "1",
-        "item_status": item_status(800, "Points can be redeemed"),
-    }
-    return V11Answer(_isredeemable_envelope(item, failed=False), all_failed=False)
-
-
-def _isredeemable_envelope(item: dict[str, Any], *, failed: bool) -> dict[str, Any]:
-    status = batch_status(0, 1) if failed else batch_status(1, 0)
-    return {"response": {"status": status, "points": {"redeemable": item}}}
+    return rendering.redeemable_answer(session, customer, identifiers, milli)
 
 
 # --- POST /v1.1/points/redeem ------------------------------------------------------------------
@@ -182,19 +143,18 @@ def redeem_points(
     root: object,
     program_id: object,
     skip_validation: bool,
-) -> V11Answer:
+) -> RedeemResponse:
     """Redeem every item of `root.redeem`; each item succeeds or fails on its own.
 
-    Each item runs in a savepoint, so a failed item leaves nothing behind (except a wrong
-    validation code, which counts as an attempt) while the others still commit.
+    A failed item leaves nothing behind (except a wrong validation code, which counts as an
+    attempt) while the others still commit: `_redeem_item` runs every check that can fail
+    before its first write, so the request needs no savepoint and commits once, in the router.
     """
-    items = _redeem_items(root)
+    items = redeem_items(root)
     program = redeeming_program(session, caller.org_id, program_id)
-    results: list[dict[str, Any]] = []
-    failed = 0
+    results: list[RedeemResult] = []
     for item in items:
         customer: Customer | None = None
-        savepoint = session.begin_nested()
         try:
             customer = _customer_of(session, caller, item.get("customer"))
             result = _redeem_item(
@@ -207,31 +167,10 @@ def redeem_points(
                 skip_validation=skip_validation,
             )
         except CapillaryError as failure:
-            if failure.keep_changes:
-                savepoint.commit()
-            else:
-                savepoint.rollback()
-            failed += 1
-            results.append(_failed_item(session, customer, item, failure))
+            results.append(rendering.failed_item(session, customer, item, failure))
             continue
-        savepoint.commit()
         results.append(result)
-    points: dict[str, Any] | list[dict[str, Any]] = results[0] if len(results) == 1 else results
-    body = {
-        "response": {
-            "status": batch_status(len(results) - failed, failed),
-            "responses": {"points": points},
-        }
-    }
-    return V11Answer(body, all_failed=failed == len(results))
-
-
-def _redeem_items(root: object) -> list[dict[str, Any]]:
-    redeem = root.get("redeem") if isinstance(root, dict) else None
-    items = [redeem] if isinstance(redeem, dict) else redeem
-    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise InvalidInputError(detail="root.redeem must be an object or a list of objects")
-    return items
+    return rendering.redeem_answer(results)
 
 
 def _redeem_item(
@@ -243,18 +182,19 @@ def _redeem_item(
     customer: Customer,
     item: dict[str, Any],
     skip_validation: bool,
-) -> dict[str, Any]:
+) -> RedeemedItem:
     org_id = caller.org_id
     _check_may_redeem(customer, fraud=RedeemFraudStatusError)
-    milli = _points_to_redeem(caller.config, item.get("points_redeemed"))
-    _check_redemption_time(item.get("redemption_time"))
-    transaction_number = _reference(item.get("transaction_number"))
-    external_reference = _reference(item.get("external_reference_number"))
+    milli = points_to_redeem(caller.config, item.get("points_redeemed"))
+    check_redemption_time(item.get("redemption_time"))
+    transaction_number = reference(item.get("transaction_number"))
+    external_reference = reference(item.get("external_reference_number"))
     owner = Owner(CUSTOMER, customer.id)
+    debit = Debit(owner, program.id, MAIN, milli)
 
     if external_reference is not None:
         # Lock first, so that two requests with one reference cannot both miss each other.
-        lock_balances(session, org_id=org_id, keys=[(CUSTOMER, customer.id, program.id, MAIN)])
+        _locked_balance(session, debit.key)
         earlier = session.execute(
             select(Redemption)
             .where(
@@ -266,38 +206,79 @@ def _redeem_item(
         ).scalar_one_or_none()
         if earlier is not None:
             balance = _main_balance(session, org_id, customer.id, earlier.program_id, now)
-            return _redeemed_item(session, customer, earlier, balance)
+            return rendering.redeemed_item(session, customer, earlier, balance)
+
+    def check_balance() -> None:
+        if _spendable_milli(session, debit.key, now) < milli:
+            raise debit.insufficient()
 
     validation_code = None
-    if not skip_validation:
-        otp = consume_otp(
+    if skip_validation:
+        check_balance()
+    else:
+        # A wrong code is the one refusal that writes (its attempt count); the balance is
+        # checked only once the code is right, and before it is used up.
+        validation_code = consume_otp(
             session,
             org=caller.org,
             customer=customer,
             action=OTP_ACTION,
             code=item.get("validation_code"),
             now=now,
-        )
-        validation_code = otp.code
+            before_use=check_balance,
+        ).code
+    redemption, balance = _record_redemption(
+        session,
+        caller=caller,
+        now=now,
+        item=item,
+        debit=debit,
+        transaction_number=transaction_number,
+        external_reference=external_reference,
+        validation_code=validation_code,
+    )
+    return rendering.redeemed_item(session, customer, redemption, balance)
+
+
+def _record_redemption(
+    session: Session,
+    *,
+    caller: Caller,
+    now: datetime,
+    item: dict[str, Any],
+    debit: Debit,
+    transaction_number: str | None,
+    external_reference: str | None,
+    validation_code: str | None,
+) -> tuple[Redemption, int]:
+    """The debit, the redemption and the lots it drew: writes only, every check is done.
+
+    Returns the redemption and the Main balance after it, in thousandths.
+    """
+    org_id = caller.org_id
     notes = item.get("notes") if isinstance(item.get("notes"), str) else ""
     purpose = item.get("redemption_purpose")
-    debit = Debit(owner, program.id, MAIN, milli)
-    posted = write_points_event(
-        session,
-        org_id=org_id,
-        event_name="PointsRedemption",
-        now=now,
-        movements=[debit],
-        till_id=caller.till.id,
-        transaction_number=transaction_number,
-        notes=notes or None,
-    )
+    try:
+        posted = write_points_event(
+            session,
+            org_id=org_id,
+            event_name="PointsRedemption",
+            now=now,
+            movements=[debit],
+            till_id=caller.till.id,
+            transaction_number=transaction_number,
+            notes=notes or None,
+        )
+    except CapillaryError as refusal:
+        # The balance was checked under its lock; a refusal now means a broken database, and
+        # must fail the whole request rather than keep this item's earlier writes.
+        raise RuntimeError(f"the writer refused a checked redemption: {refusal}") from refusal
     redemption = Redemption(
         org_id=org_id,
         code=unused_code(session, Redemption, org_id),
-        customer_id=customer.id,
-        program_id=program.id,
-        points_milli=milli,
+        customer_id=debit.owner.id,
+        program_id=debit.program_id,
+        points_milli=debit.points_milli,
         reversed_milli=0,
         transaction_number=transaction_number,
         external_reference_number=external_reference,
@@ -306,7 +287,7 @@ def _redeem_item(
         notes=notes,
         till_id=caller.till.id,
         redeemed_at=now,
-        ledger_event_id=posted.event_ids[owner],
+        ledger_event_id=posted.event_ids[debit.owner],
     )
     session.add(redemption)
     session.flush()
@@ -322,52 +303,7 @@ def _redeem_item(
             for lot in debit.drawn
         ],
     )
-    return _redeemed_item(session, customer, redemption, posted.balances[debit.key])
-
-
-def _redeemed_item(
-    session: Session, customer: Customer, redemption: Redemption, balance_milli: int
-) -> dict[str, Any]:
-    points = _points_number(redemption.points_milli)
-    return {
-        **_contacts(session, customer, None),
-        "user_id": str(customer.id),
-        "redemption_id": redemption.code,
-        "points_redeemed": _points_text(redemption.points_milli),
-        "redemption_purpose": redemption.purpose,
-        "redeemed_value": points,
-        "redeemed_local_value": points,
-        "balance": _points_number(balance_milli),
-        "side_effects": {
-            "effect": [
-                {
-                    "id": redemption.id,
-                    "case_value": "true",
-                    "num_points": points,
-                    "currency_value": points,
-                    "validation_code": redemption.validation_code or "",
-                    "points_redemption_summary_id": str(redemption.id),
-                    "redeemed_on_bill_number": redemption.transaction_number or "",
-                    "redeemed_on_bill_id": -1,
-                    "type": "points",
-                }
-            ]
-        },
-        "item_status": item_status(800, "Points Redeemed"),
-    }
-
-
-def _failed_item(
-    session: Session, customer: Customer | None, item: dict[str, Any], failure: CapillaryError
-) -> dict[str, Any]:
-    return {
-        **_contacts(session, customer, item.get("customer")),
-        "user_id": str(customer.id) if customer is not None else None,
-        "points_redeemed": _points_echo(item.get("points_redeemed"), as_text=True),
-        "redeemed_value": 0,
-        "side_effects": {"effect": []},
-        "item_status": item_status(failure.code, failure.text),
-    }
+    return redemption, posted.balances[debit.key]
 
 
 # --- rules shared by both endpoints ------------------------------------------------------------
@@ -394,55 +330,6 @@ def _check_may_redeem(customer: Customer, *, fraud: type[CapillaryError]) -> Non
         raise fraud(customer_id=customer.id)
 
 
-def _points_to_redeem(config: OrgConfig, raw: object) -> int:
-    """The thousandths to redeem, checked against the org's redemption rules."""
-    amount = parse_points(raw)
-    if (
-        amount is None
-        or amount <= 0
-        or amount >= MAX_POINTS
-        or amount.normalize().as_tuple().exponent < -3  # type: ignore[operator]
-    ):
-        raise InvalidRedeemPointsError()
-    multiple = config.integer("POINTS_REDEMPTION_MULTIPLE")
-    if multiple > 0 and amount % multiple:
-        raise PointsNotMultipleError(multiple=multiple)
-    minimum = config.integer("POINTS_REDEMPTION_MIN")
-    if minimum > 0 and amount < minimum:
-        raise RedeemBelowMinimumError()
-    maximum = config.integer("POINTS_REDEMPTION_MAX")
-    if maximum > 0 and amount > maximum:
-        raise RedeemAboveMaximumError()
-    return to_milli(amount)
-
-
-def _check_redemption_time(raw: object) -> None:
-    """`redemption_time` must read "YYYY-MM-DD HH:MM:SS" (or ISO-8601); 859 otherwise."""
-    if raw is None or raw == "":
-        return
-    if not isinstance(raw, str):
-        raise RedemptionTimeInvalidError()
-    try:
-        datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        try:
-            datetime.fromisoformat(raw.strip())
-        except ValueError:
-            raise RedemptionTimeInvalidError() from None
-
-
-def _reference(raw: object) -> str | None:
-    """A transaction or external reference number; 811 when it cannot be one."""
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise TransactionNumberInvalidError()
-    text = str(raw).strip()
-    if len(text) > REFERENCE_MAX_LENGTH:
-        raise TransactionNumberInvalidError()
-    return text or None
-
-
 def _main_balance(
     session: Session, org_id: int, customer_id: int, program_id: int, now: datetime
 ) -> int:
@@ -459,31 +346,41 @@ def _main_balance(
     return balance or 0
 
 
-def _contacts(session: Session, customer: Customer | None, given: object) -> dict[str, str]:
-    """`mobile`, `email`, `external_id` of the customer, or as the request gave them."""
-    if customer is not None:
-        held = dict(identifiers_of(session, [customer.id])[customer.id])
-        return {key: held.get(kind, "") for key, kind in CONTACT_FIELDS.items()}
-    sent = given if isinstance(given, dict) else {}
-    return {
-        key: str(sent[key]) if isinstance(sent.get(key), str | int) else ""
-        for key in CONTACT_FIELDS
-    }
+def _locked_balance(session: Session, key: Key) -> int | None:
+    """The balance row of `key`, locked on Postgres (SQLite transactions are serialised).
+
+    Unlike the writer's lock it creates no missing row, so a refused item leaves none behind;
+    a missing row is a balance of 0, which no redemption can draw on.
+    """
+    owner_type, owner_id, program_id, category = key
+    return session.execute(
+        select(PointBalance.points_milli)
+        .where(
+            PointBalance.owner_type == owner_type,
+            PointBalance.owner_id == owner_id,
+            PointBalance.program_id == program_id,
+            PointBalance.category == category,
+        )
+        .with_for_update()
+    ).scalar()
 
 
-def _points_number(milli: int) -> int | float:
-    """v1.1 renders whole points as integers (`"balance": 2906`)."""
-    return milli // MILLI if milli % MILLI == 0 else milli / MILLI
-
-
-def _points_text(milli: int) -> str:
-    return format((Decimal(milli) / MILLI).normalize(), "f")
-
-
-def _points_echo(raw: object, *, as_text: bool) -> Any:
-    """The points a failed item asked for, as well as they can be read."""
-    amount = parse_points(raw)
-    if amount is None or abs(amount) >= MAX_POINTS:
-        return ("" if raw is None else str(raw)) if as_text else 0
-    milli = to_milli(amount)
-    return _points_text(milli) if as_text else _points_number(milli)
+def _spendable_milli(session: Session, key: Key, now: datetime) -> int:
+    """What the writer will find to debit: the balance less its lots that are due to expire,
+    read without writing (the writer expires them only when the debit goes through)."""
+    balance = _locked_balance(session, key)
+    if balance is None:
+        return 0
+    owner_type, owner_id, program_id, category = key
+    due = session.execute(
+        select(func.coalesce(func.sum(PointAward.remaining_milli), 0)).where(
+            PointAward.owner_type == owner_type,
+            PointAward.owner_id == owner_id,
+            PointAward.program_id == program_id,
+            PointAward.category == category,
+            PointAward.remaining_milli > 0,
+            PointAward.expires_at.is_not(None),
+            PointAward.expires_at <= now,
+        )
+    ).scalar_one()
+    return balance - int(due)

@@ -1,20 +1,24 @@
 """POST /v2/points/reverse: take back a redemption, in full or in part."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from capillary_emulator.context import ContextDep
-from capillary_emulator.reversals.schemas import ReverseRequest
+from capillary_emulator.reversals.schemas import (
+    ReversalAnswer,
+    ReversalDisabledAnswer,
+    ReverseRequest,
+)
 from capillary_emulator.reversals.service import reverse_redemption
 
 router = APIRouter(tags=["points"])
 
 
 @router.post("/v2/points/reverse")
-async def reverse_points(ctx: ContextDep, body: ReverseRequest) -> dict[str, Any]:
+async def reverse_points(
+    ctx: ContextDep, body: ReverseRequest
+) -> ReversalAnswer | ReversalDisabledAnswer:
     with ctx.transaction():
-        result = reverse_redemption(
+        return reverse_redemption(
             ctx.session,
             caller=ctx.caller,
             now=ctx.now,
@@ -22,4 +26,3 @@ async def reverse_points(ctx: ContextDep, body: ReverseRequest) -> dict[str, Any
             points_to_be_reversed=body.pointsToBeReversed,
             identifier=body.identifier,
         )
-    return result

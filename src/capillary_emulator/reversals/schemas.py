@@ -1,8 +1,15 @@
-"""Wire shapes of POST /v2/points/reverse (note the casing: `pointsToBeReversed`)."""
+"""Wire shapes of POST /v2/points/reverse (note the casing: `pointsToBeReversed`).
+
+The answer is a flat object with its `warnings`, not the transfer family's `data` envelope;
+a reversal refused by the org's switch (905) answers a shorter one, without `customerId` and
+`reversalId`.
+"""
 
 from typing import Any
 
 from pydantic import BaseModel
+
+from capillary_emulator.envelope import StatusItem
 
 
 class ReverseRequest(BaseModel):
@@ -11,3 +18,39 @@ class ReverseRequest(BaseModel):
     redemptionId: Any = None
     pointsToBeReversed: Any = None
     identifier: Any = None
+
+
+class IdentifierEcho(BaseModel):
+    """The request's `identifier`, echoed as it was sent."""
+
+    type: Any
+    value: Any
+
+
+class PointsReversedDetails(BaseModel):
+    available: float
+    """Points restored to lots that are still valid."""
+    expired: float
+    """Points whose lots have expired since the redemption: reversed, not restored."""
+
+
+class ReversalAnswer(BaseModel):
+    redemptionId: str
+    pointsToBeReversed: float
+    orgId: int
+    identifier: IdentifierEcho | None
+    customerId: int
+    pointsReversed: float
+    pointsReversedDetails: PointsReversedDetails
+    reversalId: str
+    warnings: list[StatusItem] = []
+
+
+class ReversalDisabledAnswer(BaseModel):
+    redemptionId: str | int | None
+    pointsToBeReversed: float | None
+    orgId: int
+    identifier: IdentifierEcho | None
+    pointsReversed: float = 0.0
+    pointsReversedDetails: PointsReversedDetails = PointsReversedDetails(available=0, expired=0)
+    warnings: list[StatusItem]

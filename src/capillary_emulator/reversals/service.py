@@ -9,12 +9,12 @@ ledger, the balances and the lots stay equal; `Reversal.points_milli` and
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.envelope import status_items
 from capillary_emulator.errors import (
     AlreadyReversedError,
     CustomerNotFoundError,
@@ -25,16 +25,25 @@ from capillary_emulator.errors import (
     ReversalDisabledWarning,
     ReversalPointsMismatchError,
 )
+from capillary_emulator.inputs import config_flag
 from capillary_emulator.ledger.writer import Credit, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
+    Customer,
     PointAward,
     Redemption,
     RedemptionAllocation,
     Reversal,
 )
 from capillary_emulator.points import MAIN, as_float, parse_points, to_milli
-from capillary_emulator.redemptions.service import MAX_POINTS, unused_code
+from capillary_emulator.redemptions.parsing import MAX_POINTS, positive_points
+from capillary_emulator.redemptions.service import unused_code
+from capillary_emulator.reversals.schemas import (
+    IdentifierEcho,
+    PointsReversedDetails,
+    ReversalAnswer,
+    ReversalDisabledAnswer,
+)
 from capillary_emulator.tenancy import Caller
 
 IDENTIFIER_TYPES = {"mobile", "email", "externalId", "id", "cardnumber", "cardExternalId"}
@@ -66,29 +75,13 @@ def reverse_redemption(
     redemption_id: object,
     points_to_be_reversed: object,
     identifier: object,
-) -> dict[str, Any]:
+) -> ReversalAnswer | ReversalDisabledAnswer:
     """One PointsRedemptionReversal credit; without `points_to_be_reversed`, all that remains."""
-    if not caller.config.flag("ALLOW_POINTS_REDEMPTION_REVERSAL"):
+    if not config_flag(caller.config, "ALLOW_POINTS_REDEMPTION_REVERSAL"):
         return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
     code = _redemption_code(redemption_id)
     requested = _points_to_reverse(points_to_be_reversed)
-    kind, value = _identifier(identifier)
-
-    # The row lock serialises reversals of one redemption (across server processes on
-    # Postgres), so what remains is read only once no other reversal can change it.
-    redemption = session.execute(
-        select(Redemption)
-        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if redemption is None:
-        raise RedemptionNotFoundError()
-    try:
-        customer = find_customer(session, caller.org, kind, value)
-    except CustomerNotFoundError:
-        raise InvalidCustomerDetailsError() from None
-    if customer.id != redemption.customer_id:
-        raise InvalidCustomerDetailsError()
+    redemption, customer = _locked_redemption(session, caller, code, _identifier(identifier))
 
     remaining = redemption.points_milli - redemption.reversed_milli
     if remaining <= 0:
@@ -131,20 +124,42 @@ def reverse_redemption(
     )
     session.add(reversal)
     session.flush()
-    return {
-        "redemptionId": redemption.code,
-        "pointsToBeReversed": as_float(amount),
-        "orgId": caller.org_id,
-        "identifier": _identifier_echo(identifier),
-        "customerId": customer.id,
-        "pointsReversed": as_float(amount),
-        "pointsReversedDetails": {
-            "available": as_float(take_back.restored_milli),
-            "expired": as_float(take_back.expired_milli),
-        },
-        "reversalId": reversal.code,
-        "warnings": [],
-    }
+    return ReversalAnswer(
+        redemptionId=redemption.code,
+        pointsToBeReversed=as_float(amount),
+        orgId=caller.org_id,
+        identifier=_identifier_echo(identifier),
+        customerId=customer.id,
+        pointsReversed=as_float(amount),
+        pointsReversedDetails=PointsReversedDetails(
+            available=as_float(take_back.restored_milli),
+            expired=as_float(take_back.expired_milli),
+        ),
+        reversalId=reversal.code,
+    )
+
+
+def _locked_redemption(
+    session: Session, caller: Caller, code: str, identifier: tuple[str, object]
+) -> tuple[Redemption, Customer]:
+    """The redemption, locked, and its customer, who must be the one the identifier names."""
+    # The row lock serialises reversals of one redemption (across server processes on
+    # Postgres), so what remains is read only once no other reversal can change it.
+    redemption = session.execute(
+        select(Redemption)
+        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if redemption is None:
+        raise RedemptionNotFoundError()
+    kind, value = identifier
+    try:
+        customer = find_customer(session, caller.org, kind, value)
+    except CustomerNotFoundError:
+        raise InvalidCustomerDetailsError() from None
+    if customer.id != redemption.customer_id:
+        raise InvalidCustomerDetailsError()
+    return redemption, customer
 
 
 def _take_back(session: Session, redemption: Redemption, amount: int, now: datetime) -> TakeBack:
@@ -202,13 +217,8 @@ def _points_to_reverse(raw: object) -> int | None:
     """Thousandths asked for, or None for "all that remains"; 901 when not a positive amount."""
     if raw is None:
         return None
-    amount = parse_points(raw)
-    if (
-        amount is None
-        or amount <= 0
-        or amount >= MAX_POINTS
-        or amount.normalize().as_tuple().exponent < -3  # type: ignore[operator]
-    ):
+    amount = positive_points(raw)
+    if amount is None:
         raise InvalidReversalPointsError()
     return to_milli(amount)
 
@@ -226,27 +236,27 @@ def _identifier(raw: object) -> tuple[str, object]:
         raise InvalidCustomerDetailsError() from None
 
 
-def _identifier_echo(raw: object) -> dict[str, Any] | None:
-    return {"type": raw.get("type"), "value": raw.get("value")} if isinstance(raw, dict) else None
+def _identifier_echo(raw: object) -> IdentifierEcho | None:
+    if not isinstance(raw, dict):
+        return None
+    return IdentifierEcho(type=raw.get("type"), value=raw.get("value"))
 
 
 def _disabled_answer(
     caller: Caller, redemption_id: object, points_to_be_reversed: object, identifier: object
-) -> dict[str, Any]:
+) -> ReversalDisabledAnswer:
     """Warning 905 with nothing reversed: what Capillary answers while the config is off."""
     amount = parse_points(points_to_be_reversed)
-    return {
-        "redemptionId": (
+    return ReversalDisabledAnswer(
+        redemptionId=(
             redemption_id
             if isinstance(redemption_id, str | int) and not isinstance(redemption_id, bool)
             else None
         ),
-        "pointsToBeReversed": (
+        pointsToBeReversed=(
             float(amount) if amount is not None and abs(amount) < MAX_POINTS else None
         ),
-        "orgId": caller.org_id,
-        "identifier": _identifier_echo(identifier),
-        "pointsReversed": 0.0,
-        "pointsReversedDetails": {"available": 0.0, "expired": 0.0},
-        "warnings": [ReversalDisabledWarning().item()],
-    }
+        orgId=caller.org_id,
+        identifier=_identifier_echo(identifier),
+        warnings=status_items([ReversalDisabledWarning()]),
+    )

@@ -1,0 +1,166 @@
+"""The v1.1 answers of isredeemable and redeem, built from what the service decided.
+
+v1.1 repeats the customer's contacts in every item, and echoes a failed item's points as well
+as they can be read; these are the only places that know those renderings.
+"""
+
+from decimal import Decimal
+from typing import TypedDict
+
+from sqlalchemy.orm import Session
+
+from capillary_emulator.customers.service import identifiers_of
+from capillary_emulator.errors import CapillaryError
+from capillary_emulator.models import Customer, Redemption
+from capillary_emulator.points import MILLI, parse_points, to_milli
+from capillary_emulator.redemptions.parsing import MAX_POINTS
+from capillary_emulator.redemptions.schemas import (
+    FailedRedeemItem,
+    IsRedeemableBody,
+    IsRedeemableResponse,
+    Points,
+    RedeemableItem,
+    RedeemablePoints,
+    RedeemBody,
+    RedeemedItem,
+    RedeemResponse,
+    RedeemResponses,
+    RedeemResult,
+    SideEffect,
+    SideEffects,
+    batch_status,
+    item_status,
+)
+
+CONTACT_FIELDS = {"mobile": "mobile", "email": "email", "external_id": "externalId"}
+"""The customer keys every v1.1 points item repeats."""
+
+
+class Contacts(TypedDict):
+    mobile: str
+    email: str
+    external_id: str
+
+
+def redeemable_answer(
+    session: Session, customer: Customer, given: object, milli: int
+) -> IsRedeemableResponse:
+    value = points_number(milli)
+    item = RedeemableItem(
+        **contacts(session, customer, given),
+        points=value,
+        is_redeemable="true",
+        points_redeem_value=value,
+        points_redeem_local_value=value,
+        item_status=item_status(800, "Points can be redeemed"),
+    )
+    return _isredeemable_response(item, failed=False)
+
+
+def not_redeemable_answer(
+    session: Session,
+    customer: Customer | None,
+    given: object,
+    points: object,
+    failure: CapillaryError,
+) -> IsRedeemableResponse:
+    echoed = points_echo(points)
+    item = RedeemableItem(
+        **contacts(session, customer, given),
+        points=0 if echoed is None else points_number(echoed),
+        is_redeemable="false",
+        points_redeem_value=0,
+        points_redeem_local_value=0,
+        item_status=item_status(failure.code, failure.text),
+    )
+    return _isredeemable_response(item, failed=True)
+
+
+def _isredeemable_response(item: RedeemableItem, *, failed: bool) -> IsRedeemableResponse:
+    status = batch_status(0, 1) if failed else batch_status(1, 0)
+    return IsRedeemableResponse(
+        response=IsRedeemableBody(status=status, points=RedeemablePoints(redeemable=item))
+    )
+
+
+def redeem_answer(results: list[RedeemResult]) -> RedeemResponse:
+    failed = sum(isinstance(r, FailedRedeemItem) for r in results)
+    points = results[0] if len(results) == 1 else results
+    return RedeemResponse(
+        response=RedeemBody(
+            status=batch_status(len(results) - failed, failed),
+            responses=RedeemResponses(points=points),
+        )
+    )
+
+
+def redeemed_item(
+    session: Session, customer: Customer, redemption: Redemption, balance_milli: int
+) -> RedeemedItem:
+    points = points_number(redemption.points_milli)
+    effect = SideEffect(
+        id=redemption.id,
+        num_points=points,
+        currency_value=points,
+        validation_code=redemption.validation_code or "",
+        points_redemption_summary_id=str(redemption.id),
+        redeemed_on_bill_number=redemption.transaction_number or "",
+    )
+    return RedeemedItem(
+        **contacts(session, customer, None),
+        user_id=str(customer.id),
+        redemption_id=redemption.code,
+        points_redeemed=points_text(redemption.points_milli),
+        redemption_purpose=redemption.purpose,
+        redeemed_value=points,
+        redeemed_local_value=points,
+        balance=points_number(balance_milli),
+        side_effects=SideEffects(effect=[effect]),
+        item_status=item_status(800, "Points Redeemed"),
+    )
+
+
+def failed_item(
+    session: Session, customer: Customer | None, item: dict[str, object], failure: CapillaryError
+) -> FailedRedeemItem:
+    raw = item.get("points_redeemed")
+    echoed = points_echo(raw)
+    return FailedRedeemItem(
+        **contacts(session, customer, item.get("customer")),
+        user_id=str(customer.id) if customer is not None else None,
+        points_redeemed=("" if raw is None else str(raw))
+        if echoed is None
+        else points_text(echoed),
+        item_status=item_status(failure.code, failure.text),
+    )
+
+
+def contacts(session: Session, customer: Customer | None, given: object) -> Contacts:
+    """`mobile`, `email`, `external_id` of the customer, or as the request gave them."""
+    if customer is not None:
+        held = dict(identifiers_of(session, [customer.id])[customer.id])
+        found = {key: held.get(kind, "") for key, kind in CONTACT_FIELDS.items()}
+    else:
+        sent = given if isinstance(given, dict) else {}
+        found = {
+            key: str(sent[key]) if isinstance(sent.get(key), str | int) else ""
+            for key in CONTACT_FIELDS
+        }
+    return Contacts(mobile=found["mobile"], email=found["email"], external_id=found["external_id"])
+
+
+def points_number(milli: int) -> Points:
+    """v1.1 renders whole points as integers (`"balance": 2906`)."""
+    return milli // MILLI if milli % MILLI == 0 else milli / MILLI
+
+
+def points_text(milli: int) -> str:
+    return format((Decimal(milli) / MILLI).normalize(), "f")
+
+
+def points_echo(raw: object) -> int | None:
+    """The thousandths a failed item asked for, when they can be read at all."""
+    amount = parse_points(raw)
+    if amount is None or abs(amount) >= MAX_POINTS:
+        return None
+    return to_milli(amount)
