@@ -27,67 +27,63 @@ class CapillaryWarning(CapillaryError):
     """Reported in `warnings[]`; the request itself is answered normally."""
 
 
-# --- request level (fixed HTTP status) --------------------------------------------------------
+class HttpError(CapillaryError):
+    """A request-level failure (auth, routing, input): answered with the HTTP status = its code."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "http_status" not in cls.__dict__:
+            cls.http_status = cls.code
 
 
-class InvalidInputError(CapillaryError):
+class InvalidInputError(HttpError):
     code = 400
     message = "Invalid input: {detail}"
-    http_status = 400
 
 
-class MalformedJsonError(CapillaryError):
+class MalformedJsonError(HttpError):
     code = 400
     message = "Malformed JSON in request body: {detail}"
-    http_status = 400
 
 
-class AuthenticationFailedError(CapillaryError):
+class AuthenticationFailedError(HttpError):
     code = 401
     message = "Authentication failed. Please check username and password."
-    http_status = 401
 
 
-class OAuthTokenFailedError(CapillaryError):
+class OAuthTokenFailedError(HttpError):
     code = 401
     message = "Failed to generate OAuth token"
-    http_status = 401
 
 
-class AccessDeniedError(CapillaryError):
+class AccessDeniedError(HttpError):
     code = 403
     message = "Access denied: {detail}"
-    http_status = 403
 
 
-class ResourceNotFoundError(CapillaryError):
+class ResourceNotFoundError(HttpError):
     code = 404
     message = "Incorrect resource: {path} does not exist"
-    http_status = 404
 
 
-class MethodNotAllowedError(CapillaryError):
+class MethodNotAllowedError(HttpError):
     code = 405
     message = "Operation not supported: {method} {path}"
-    http_status = 405
 
 
-class UnsupportedMediaTypeError(CapillaryError):
+class UnsupportedMediaTypeError(HttpError):
     code = 415
     message = "Unsupported media type: the request body must be application/json"
-    http_status = 415
 
 
-class InternalError(CapillaryError):
+class InternalError(HttpError):
     code = 500
     message = "Requests failed: unexpected emulator error (see the server log)"
-    http_status = 500
 
 
-class InjectedFaultError(CapillaryError):
+class InjectedFaultError(HttpError):
     code = 503
     message = "Service unavailable (fault injected by the emulator)"
-    http_status = 503
 
 
 # --- points transfer (seed table 412-419) -----------------------------------------------------
@@ -281,13 +277,12 @@ class RedeemProgramInvalidError(CapillaryError):
     message = "invalid programId passed"
 
 
-class V11FormatNotEmulatedError(CapillaryError):
+class V11FormatNotEmulatedError(HttpError):
     code = 400
     message = (
         "format={format} is not emulated: the emulator answers v1.1 in JSON only "
         "(omit format or send format=json)"
     )
-    http_status = 400
 
 
 # --- OTP (600-606) ----------------------------------------------------------------------------
@@ -321,11 +316,6 @@ class OtpMissingError(CapillaryError):
 class OtpInvalidOrExpiredError(CapillaryError):
     code = 605
     message = '"OTP is either invalid, expired, or null"'
-
-
-class OtpGenerationFailedError(CapillaryError):
-    code = 606
-    message = '"Unable to generate OTP"'
 
 
 # --- user groups ------------------------------------------------------------------------------
@@ -415,11 +405,6 @@ class PointCategoryTypeInvalidError(CapillaryError):
     message = "Invalid pointCategoryType passed in request"
 
 
-class LedgerUserIdInvalidError(CapillaryError):
-    code = 11012
-    message = "Invalid userId passed in request"
-
-
 class TillIdFormatError(CapillaryError):
     code = 11025
     message = 'Till id format exception:For input string: "{value}"'
@@ -456,13 +441,11 @@ class LedgerInvalidInputError(CapillaryError):
 # --- emulator control plane -------------------------------------------------------------------
 
 
-class SeedDocumentError(CapillaryError):
+class SeedDocumentError(HttpError):
     code = 400
     message = "Invalid seed document at {path}: {problem}"
-    http_status = 400
 
 
-class ControlRequestError(CapillaryError):
+class ControlRequestError(HttpError):
     code = 400
     message = "Invalid control request: {detail}"
-    http_status = 400

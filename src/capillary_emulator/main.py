@@ -12,8 +12,8 @@ from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import router as emulator_router
-from capillary_emulator.envelope import JsonBodyOnly, install_handlers
 from capillary_emulator.groups.router import router as groups_router
+from capillary_emulator.handlers import JsonBodyOnly, install_handlers
 from capillary_emulator.ledger.router import router as ledger_router
 from capillary_emulator.oauth.router import router as oauth_router
 from capillary_emulator.otp.router import router as otp_router

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from capillary_emulator import clock, lifecycle
 from capillary_emulator.context import SessionDep, require_admin
 from capillary_emulator.emulator import faults, service
+from capillary_emulator.emulator.audit import audit as run_audit
 from capillary_emulator.seed.schema import seed_json_schema
 
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
@@ -121,4 +122,4 @@ async def audit(session: SessionDep) -> dict[str, Any]:
         # One snapshot for all of the audit's reads, or a transfer committing between them
         # would look like a violation.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    return service.audit(session)
+    return run_audit(session)

@@ -1,0 +1,102 @@
+"""The only exception handlers, and the 415 guard: the HTTP edge of the envelope.
+
+Every error a client can provoke is rendered here as Capillary's error item
+`{"status": false, "code": N, "message": "..."}`; nothing leaks a stack trace.
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from capillary_emulator.envelope import error_body
+from capillary_emulator.errors import (
+    CapillaryError,
+    InternalError,
+    InvalidInputError,
+    MalformedJsonError,
+    MethodNotAllowedError,
+    ResourceNotFoundError,
+    UnsupportedMediaTypeError,
+)
+
+log = logging.getLogger("capillary_emulator")
+
+
+def error_response(request: Request, error: CapillaryError) -> JSONResponse:
+    status = error.http_status or request.app.state.settings.business_error_status
+    return JSONResponse(error_body(request.url.path, error), status_code=status)
+
+
+async def _capillary_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CapillaryError)
+    return error_response(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        detail = next(p for p in problems if p.get("type") == "json_invalid")
+        ctx = detail.get("ctx") or {}
+        return error_response(request, MalformedJsonError(detail=ctx.get("error", "invalid JSON")))
+    parts = []
+    for p in problems[:5]:
+        where = ".".join(str(x) for x in p.get("loc", ()) if x != "body")
+        parts.append(f"{where or 'body'}: {p.get('msg', 'invalid')}")
+    return error_response(request, InvalidInputError(detail="; ".join(parts)))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error: CapillaryError
+    if exc.status_code == 404:
+        error = ResourceNotFoundError(path=request.url.path)
+    elif exc.status_code == 405:
+        error = MethodNotAllowedError(method=request.method, path=request.url.path)
+    else:
+        error = InvalidInputError(detail=str(exc.detail))
+        return JSONResponse(error_body(request.url.path, error), status_code=exc.status_code)
+    return error_response(request, error)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(request, InternalError())
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CapillaryError, _capillary_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+class JsonBodyOnly:
+    """Answers 415 to a request that carries a body which is not declared application/json."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            content_type = b""
+            has_body = False
+            for name, value in scope["headers"]:
+                if name == b"content-type":
+                    content_type = value
+                elif name == b"content-length":
+                    has_body = value.strip() not in (b"0", b"")
+                elif name == b"transfer-encoding":
+                    has_body = True
+            media = content_type.split(b";")[0].strip().lower()
+            if has_body and not (media == b"application/json" or media.endswith(b"+json")):
+                error = UnsupportedMediaTypeError()
+                body = error_body(scope["path"], error)
+                response = JSONResponse(body, status_code=415)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
