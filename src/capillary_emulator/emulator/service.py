@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from capillary_emulator import clock
 from capillary_emulator.customers.service import find_customer, identifier_type
 from capillary_emulator.errors import ControlRequestError, CustomerNotFoundError
-from capillary_emulator.ledger.writer import expire_due_points
+from capillary_emulator.ledger.expiry import expire_due_points
 from capillary_emulator.models import (
     Org,
     Otp,

@@ -10,99 +10,60 @@ A call is part of the caller's transaction and does, in this order:
 4. add lots for credits, update the balances, and append one ledger event per owner with one
    entry per movement.
 Balances therefore always equal the sum of their ledger entries.
+
+Only this module and `ledger/bulk.py` (whole tables in and out, for seed snapshots and reset)
+write lots, balances and ledger rows; `ledger/expiry.py` sweeps due lots through
+`expire_lots` here. The values callers pass in and get back live in `ledger/movements.py` and
+are importable from here.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from capillary_emulator.db import Base
-from capillary_emulator.errors import CapillaryError, InsufficientCurrentPointsError
+from capillary_emulator.ledger.movements import (
+    CREDIT,
+    DEBIT,
+    OPENING_BALANCE,
+    Credit,
+    Debit,
+    Key,
+    Lot,
+    Movement,
+    Owner,
+    PostedEvent,
+)
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
+
+__all__ = [
+    "CREDIT",
+    "DEBIT",
+    "OPENING_BALANCE",
+    "Credit",
+    "Debit",
+    "Key",
+    "Lot",
+    "Movement",
+    "Owner",
+    "PostedEvent",
+    "expire_lots",
+    "lock_balances",
+    "store_balances",
+    "write_points_event",
+]
 
 
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
-
-
-CREDIT = "CREDIT"
-DEBIT = "DEBIT"
-OPENING_BALANCE = "OPENING_BALANCE"
-
-Key = tuple[str, int, int, str]
-"""(owner_type, owner_id, program_id, category)."""
-
-
-@dataclass(frozen=True, order=True)
-class Owner:
-    type: str
-    """CUSTOMER or USERGROUP2."""
-    id: int
-
-
-@dataclass(frozen=True)
-class Lot:
-    award_id: int
-    points_milli: int
-    expires_at: datetime | None
-
-
-@dataclass(eq=False)
-class Debit:
-    owner: Owner
-    program_id: int
-    category: str
-    points_milli: int
-    """Thousandths of a point to take; must be positive."""
-    insufficient: type[CapillaryError] = InsufficientCurrentPointsError
-    """The error raised when the balance does not cover the debit."""
-    drawn: list[Lot] = field(default_factory=list)
-    """Filled by the writer: the lots the debit drew from."""
-
-    @property
-    def key(self) -> Key:
-        return (self.owner.type, self.owner.id, self.program_id, self.category)
-
-
-@dataclass(eq=False)
-class Credit:
-    owner: Owner
-    program_id: int
-    category: str
-    points_milli: int
-    """Thousandths of a point to add; zero is allowed for OPENING_BALANCE entries."""
-    expires_at: datetime | None = None
-    entry_type: str = CREDIT
-    mirror: Debit | None = None
-    """Credit lots with the same expiries as the lots this debit drew (a transfer)."""
-    restore: Sequence[tuple[int, int]] = ()
-    """(award_id, milli) pairs put back into existing lots instead of a new lot (a reversal)."""
-
-    @property
-    def key(self) -> Key:
-        return (self.owner.type, self.owner.id, self.program_id, self.category)
-
-
-Movement = Debit | Credit
-
-
-@dataclass
-class PostedEvent:
-    event_ids: dict[Owner, int]
-    """The ledger event written for each owner."""
-    balances: dict[Key, int]
-    """Balance of every touched key after the event, in thousandths."""
-    expired: int = 0
-    """Thousandths of a point expired on the way (a PointsExpiry event was written)."""
 
 
 def write_points_event(
@@ -129,7 +90,7 @@ def write_points_event(
         if m.key not in live_lots:
             lots, due = _lots_of(session, m.key, now)
             if due:
-                expired += _expire_lots(session, org_id=org_id, due=due, balances=balances)
+                expired += expire_lots(session, org_id=org_id, due=due, balances=balances)
             live_lots[m.key] = lots
         if balances[m.key] < m.points_milli:
             raise m.insufficient()
@@ -146,7 +107,7 @@ def write_points_event(
             _add_lots(session, org_id, m, now)
             balances[m.key] += m.points_milli
 
-    _store_balances(session, {k: balances[k] for k in keys})
+    store_balances(session, {k: balances[k] for k in keys})
     event_ids = _append_events(
         session,
         org_id=org_id,
@@ -291,86 +252,7 @@ def _draw(lots: list[list[Any]], debit: Debit) -> list[Lot]:
     return drawn
 
 
-def expire_due_points(
-    session: Session, *, org_id: int, now: datetime, owners: Iterable[Owner] | None = None
-) -> int:
-    """Debit the unspent part of every lot whose expiry has passed; returns thousandths expired."""
-    query = select(
-        PointAward.owner_type, PointAward.owner_id, PointAward.program_id, PointAward.category
-    ).where(
-        PointAward.org_id == org_id,
-        PointAward.remaining_milli > 0,
-        PointAward.expires_at.is_not(None),
-        PointAward.expires_at <= now,
-    )
-    owner_list = list(owners) if owners is not None else None
-    if owner_list is not None:
-        # Reads call this for one owner on every request; almost always nothing is due, and
-        # one prebuilt probe per owner says so without building the sweep below.
-        if not any(
-            session.execute(_ANY_DUE, {"owner_type": o.type, "owner_id": o.id, "now": now}).first()
-            for o in owner_list
-        ):
-            return 0
-        query = query.where(_any_owner(owner_list))
-    keys: list[Key] = sorted({(r[0], r[1], r[2], r[3]) for r in session.execute(query.distinct())})
-    if not keys:
-        return 0
-    balances = lock_balances(session, org_id=org_id, keys=keys)
-    # Read the due lots again now that their keys are locked: another worker may have
-    # expired them in the meantime.
-    due = session.execute(
-        select(
-            PointAward.id,
-            PointAward.owner_type,
-            PointAward.owner_id,
-            PointAward.program_id,
-            PointAward.category,
-            PointAward.remaining_milli,
-            PointAward.expires_at,
-        )
-        .where(
-            or_(*(_key_condition(k) for k in keys)),
-            PointAward.remaining_milli > 0,
-            PointAward.expires_at.is_not(None),
-            PointAward.expires_at <= now,
-        )
-        .order_by(PointAward.expires_at, PointAward.id)
-    ).all()
-    expired = _expire_lots(session, org_id=org_id, due=due, balances=balances)
-    _store_balances(session, balances)
-    return expired
-
-
-_ANY_DUE = (
-    select(PointAward.id)
-    .where(
-        PointAward.owner_type == bindparam("owner_type"),
-        PointAward.owner_id == bindparam("owner_id"),
-        PointAward.remaining_milli > 0,
-        PointAward.expires_at.is_not(None),
-        PointAward.expires_at <= bindparam("now"),
-    )
-    .limit(1)
-)
-
-
-def _key_condition(key: Key) -> ColumnElement[bool]:
-    return and_(
-        PointAward.owner_type == key[0],
-        PointAward.owner_id == key[1],
-        PointAward.program_id == key[2],
-        PointAward.category == key[3],
-    )
-
-
-def _any_owner(owners: list[Owner]) -> ColumnElement[bool]:
-    return or_(
-        *(and_(PointAward.owner_type == o.type, PointAward.owner_id == o.id) for o in owners)
-    )
-
-
-def _expire_lots(
+def expire_lots(
     session: Session, *, org_id: int, due: Sequence[Any], balances: dict[Key, int]
 ) -> int:
     """Zero the due lots (rows of id, key..., remaining, expires_at) of locked keys and write
@@ -455,7 +337,7 @@ def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> N
     )
 
 
-def _store_balances(session: Session, balances: dict[Key, int]) -> None:
+def store_balances(session: Session, balances: dict[Key, int]) -> None:
     if not balances:
         return
     session.connection().execute(

@@ -25,13 +25,8 @@ from capillary_emulator.errors import (
     RedeemProgramInvalidError,
 )
 from capillary_emulator.inputs import numeric_id
-from capillary_emulator.ledger.writer import (
-    Debit,
-    Key,
-    Owner,
-    expire_due_points,
-    write_points_event,
-)
+from capillary_emulator.ledger.expiry import expire_due_points
+from capillary_emulator.ledger.writer import Debit, Key, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
