@@ -22,7 +22,7 @@ from bench import load, servers, workload
 
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*):(?P<line>\d+)\)$")
 LAYERS = (
-    ("capillary_emulator/ledger/writer", "emulator: ledger writer"),
+    ("capillary_emulator/writer/core", "emulator: ledger writer"),
     ("capillary_emulator", "emulator: other code"),
     ("sqlalchemy", "SQLAlchemy"),
     ("sqlite3", "sqlite3 driver"),

@@ -21,7 +21,6 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
-from capillary_emulator.ledger.writer import CREDIT, DEBIT, OPENING_BALANCE
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
@@ -33,6 +32,7 @@ from capillary_emulator.models import (
 )
 from capillary_emulator.points import DELAYED, MAIN, TRIGGER_BASED
 from capillary_emulator.seed.service import load_seed, parse_seed
+from capillary_emulator.writer.core import CREDIT, DEBIT, OPENING_BALANCE
 
 ORG_ID = 990002
 TILL_ID = 990002

@@ -3,7 +3,7 @@
 Seeding and resetting restore a *snapshot*: the configured seed document is loaded once per
 process into a private in-memory SQLite database, and its rows are copied into the real
 database with one bulk insert per table (the ledger tables through the ledger writer's bulk
-path, `ledger/bulk.py`), every timestamp the document sets relative to the load time shifted by
+path, `writer/bulk.py`), every timestamp the document sets relative to the load time shifted by
 the time elapsed since the snapshot was taken (absolute ones stay). That equals loading the
 document now, row for row and id for id, at a fraction of the cost (reset of the demo data is a
 few dozen statements).
@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
 from capillary_emulator.db import Base
-from capillary_emulator.ledger import bulk as ledger_bulk
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.service import clear_database, load_seed, org_part, read_seed_file
+from capillary_emulator.writer import bulk as ledger_bulk
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"

@@ -9,10 +9,10 @@ from conftest import DEMO_AUTH, DEMO_ORG, audit_ok
 from shapes import assert_same_shape, load_samples, sample_titled, shape_differences
 
 from capillary_emulator import clock
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import Org, Program, Till
 from capillary_emulator.tenancy import Caller
 from capillary_emulator.transfer_core.movement import move_points
+from capillary_emulator.writer.core import Owner
 
 CUSTOMER_SAMPLES = [
     s for s in load_samples() if s["path"] in ("/v2/points/isTransferrable", "/v2/points/transfer")

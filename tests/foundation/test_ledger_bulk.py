@@ -1,4 +1,4 @@
-"""The ledger writer's bulk path (ledger/bulk.py), driven through seed loading, reset and
+"""The ledger writer's bulk path (writer/bulk.py), driven through seed loading, reset and
 clearing: the ledger, the lots and the balances agree after each of them."""
 
 from collections.abc import Iterator
@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from capillary_emulator import clock, lifecycle
 from capillary_emulator.config import DEMO_SEED_FILE
 from capillary_emulator.db import Base
-from capillary_emulator.emulator.service import audit
-from capillary_emulator.ledger import bulk
+from capillary_emulator.emulator.audit import audit
 from capillary_emulator.models import Org
 from capillary_emulator.seed.service import clear_database, load_seed, parse_seed, read_seed_file
+from capillary_emulator.writer import bulk
 
 DEMO_ORG = 100458
 ORG = 300101

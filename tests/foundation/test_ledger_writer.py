@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from capillary_emulator import clock
 from capillary_emulator.db import transaction
 from capillary_emulator.errors import InsufficientCurrentPointsError
-from capillary_emulator.ledger.writer import Credit, Debit, Owner, write_points_event
 from capillary_emulator.models import CUSTOMER, LedgerEntry, LedgerEvent, PointAward, PointBalance
+from capillary_emulator.writer.core import Credit, Debit, Owner, write_points_event
 
 ORG = 300001
 PROGRAM = 31

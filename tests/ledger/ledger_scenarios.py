@@ -7,7 +7,7 @@ from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
 from fastapi.testclient import TestClient
 
 from capillary_emulator.db import transaction
-from capillary_emulator.ledger.writer import Credit, Debit, Movement, Owner, write_points_event
+from capillary_emulator.writer.core import Credit, Debit, Movement, Owner, write_points_event
 
 ORG = 700001
 TILL_NORTH = 700101

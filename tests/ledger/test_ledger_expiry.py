@@ -5,7 +5,7 @@ from ledger_scenarios import write_event
 
 from capillary_emulator import clock
 from capillary_emulator.db import transaction
-from capillary_emulator.ledger.writer import Debit, Owner
+from capillary_emulator.writer.core import Debit, Owner
 
 TOM = 32429961
 """Tom Sawyer: 1000 Main points in program 141 that expire 365 days after the seed loads."""

@@ -20,10 +20,10 @@ from transfer_builders import (
 )
 
 from capillary_emulator import clock
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import Org, Program, Till
 from capillary_emulator.tenancy import Caller
 from capillary_emulator.transfer_core.movement import move_points
+from capillary_emulator.writer.core import Owner
 
 HISTORY = "/v2/points/transfer"
 

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 from capillary_emulator import clock
 from capillary_emulator.customers.service import find_customer, identifier_type
 from capillary_emulator.errors import ControlRequestError, CustomerNotFoundError
-from capillary_emulator.ledger.expiry import expire_due_points
 from capillary_emulator.models import (
     Org,
     Otp,
 )
 from capillary_emulator.seed.service import load_seed, parse_seed
 from capillary_emulator.tenancy import OrgInfo
+from capillary_emulator.writer.expiry import expire_due_points
 
 
 def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:

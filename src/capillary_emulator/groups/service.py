@@ -32,7 +32,6 @@ from capillary_emulator.errors import (
 from capillary_emulator.groups.schemas import GroupTransferBody, GroupTransferrable
 from capillary_emulator.inputs import config_flag
 from capillary_emulator.inputs import notes as read_notes
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer, UserGroup, UserGroupMember
 from capillary_emulator.points import as_float
 from capillary_emulator.tenancy import Caller
@@ -41,6 +40,7 @@ from capillary_emulator.transfer_core.movement import Movement, ensure_spendable
 from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
 from capillary_emulator.transfer_core.records import make_transfer
 from capillary_emulator.transfer_core.schemas import TransferRecord
+from capillary_emulator.writer.core import Owner
 
 ENTITY_TYPES = (CUSTOMER, USERGROUP2)
 CUSTOMER_IDENTIFIERS = {

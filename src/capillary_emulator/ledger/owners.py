@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from capillary_emulator.customers.service import find_customer
 from capillary_emulator.ledger.query import Target
 from capillary_emulator.ledger.schemas import CustomerDetails
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import CUSTOMER, USERGROUP2, CustomerIdentifier
 from capillary_emulator.tenancy import OrgInfo
 from capillary_emulator.transfer_core.groups import find_group
+from capillary_emulator.writer.core import Owner
 
 
 @dataclass(frozen=True)

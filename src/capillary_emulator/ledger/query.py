@@ -28,12 +28,12 @@ from capillary_emulator.errors import (
 )
 from capillary_emulator.inputs import numeric_id
 from capillary_emulator.ledger.schemas import LedgerQuery
-from capillary_emulator.ledger.writer import CREDIT, DEBIT, OPENING_BALANCE
 from capillary_emulator.models import CUSTOMER, USERGROUP2, Till
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.points import DELAYED, MAIN, TRIGGER_BASED
 from capillary_emulator.tenancy import OrgInfo
 from capillary_emulator.transfer_core.groups import group_identifier_type
+from capillary_emulator.writer.core import CREDIT, DEBIT, OPENING_BALANCE
 
 CUSTOMER_IDENTIFIERS = {"mobile", "email", "externalId", "cardnumber", "cardExternalId", "id"}
 MULTI_ACCOUNT_SOURCES = {"WECHAT", "FACEBOOK", "MOBILE_APP", "LINE"}

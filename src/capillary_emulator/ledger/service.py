@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from capillary_emulator.customers.service import org_timezone
 from capillary_emulator.errors import LedgerInvalidInputError, LedgerNoEntriesError
 from capillary_emulator.ledger import render, statements
-from capillary_emulator.ledger.expiry import expire_due_points
 from capillary_emulator.ledger.owners import LedgerOwner, find_owner
 from capillary_emulator.ledger.query import Target, date_window, parse_date, read_request
 from capillary_emulator.ledger.schemas import (
@@ -22,6 +21,7 @@ from capillary_emulator.ledger.schemas import (
 )
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.tenancy import OrgInfo
+from capillary_emulator.writer.expiry import expire_due_points
 
 
 def customer_ledger_balance(

@@ -18,9 +18,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from capillary_emulator.db import Base
 from capillary_emulator.ledger.query import EntryFilter, FilterShape, Paging
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointBalance, Program, Till
 from capillary_emulator.points import CATEGORIES
+from capillary_emulator.writer.core import Owner
 
 
 def _table(model: type[Base]) -> Table:

@@ -1,6 +1,7 @@
 """Readers of the v1.1 redeem input: items, amounts, times and references, each refused with
 the code Capillary gives it. Pure functions: they read no table and write nothing."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -85,3 +86,29 @@ def reference(raw: object) -> str | None:
     if len(text) > REFERENCE_MAX_LENGTH:
         raise TransactionNumberInvalidError()
     return text or None
+
+
+@dataclass(frozen=True)
+class RedeemLine:
+    """One item of the redeem body, read and checked: every refusal comes before any write."""
+
+    milli: int
+    transaction_number: str | None
+    external_reference: str | None
+    notes: str
+    purpose: str
+
+
+def read_line(config: OrgConfig, item: dict[str, Any]) -> RedeemLine:
+    milli = points_to_redeem(config, item.get("points_redeemed"))
+    check_redemption_time(item.get("redemption_time"))
+    transaction_number = reference(item.get("transaction_number"))
+    external_reference = reference(item.get("external_reference_number"))
+    notes, purpose = item.get("notes"), item.get("redemption_purpose")
+    return RedeemLine(
+        milli=milli,
+        transaction_number=transaction_number,
+        external_reference=external_reference,
+        notes=notes if isinstance(notes, str) else "",
+        purpose=purpose[:REFERENCE_MAX_LENGTH] if isinstance(purpose, str) else "",
+    )

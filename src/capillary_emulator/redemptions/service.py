@@ -25,8 +25,6 @@ from capillary_emulator.errors import (
     RedeemProgramInvalidError,
 )
 from capillary_emulator.inputs import numeric_id
-from capillary_emulator.ledger.expiry import expire_due_points
-from capillary_emulator.ledger.writer import Debit, Key, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
@@ -41,11 +39,10 @@ from capillary_emulator.otp.service import consume_otp, issue_otp
 from capillary_emulator.points import MAIN
 from capillary_emulator.redemptions import rendering
 from capillary_emulator.redemptions.parsing import (
-    REFERENCE_MAX_LENGTH,
-    check_redemption_time,
+    RedeemLine,
     points_to_redeem,
+    read_line,
     redeem_items,
-    reference,
 )
 from capillary_emulator.redemptions.schemas import (
     IsRedeemableResponse,
@@ -54,6 +51,8 @@ from capillary_emulator.redemptions.schemas import (
     RedeemResult,
 )
 from capillary_emulator.tenancy import Caller
+from capillary_emulator.writer.core import Debit, Key, Owner, write_points_event
+from capillary_emulator.writer.expiry import expire_due_points
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 6
@@ -180,14 +179,11 @@ def _redeem_item(
 ) -> RedeemedItem:
     org_id = caller.org_id
     _check_may_redeem(customer, fraud=RedeemFraudStatusError)
-    milli = points_to_redeem(caller.config, item.get("points_redeemed"))
-    check_redemption_time(item.get("redemption_time"))
-    transaction_number = reference(item.get("transaction_number"))
-    external_reference = reference(item.get("external_reference_number"))
-    owner = Owner(CUSTOMER, customer.id)
-    debit = Debit(owner, program.id, MAIN, milli)
+    line = read_line(caller.config, item)
+    milli = line.milli
+    debit = Debit(Owner(CUSTOMER, customer.id), program.id, MAIN, milli)
 
-    if external_reference is not None:
+    if line.external_reference is not None:
         # Lock first, so that two requests with one reference cannot both miss each other.
         _locked_balance(session, debit.key)
         earlier = session.execute(
@@ -195,7 +191,7 @@ def _redeem_item(
             .where(
                 Redemption.org_id == org_id,
                 Redemption.customer_id == customer.id,
-                Redemption.external_reference_number == external_reference,
+                Redemption.external_reference_number == line.external_reference,
             )
             .limit(1)
         ).scalar_one_or_none()
@@ -222,28 +218,16 @@ def _redeem_item(
             now=now,
             before_use=check_balance,
         ).code
-    redemption, balance = _record_redemption(
-        session,
-        caller=caller,
-        now=now,
-        item=item,
-        debit=debit,
-        transaction_number=transaction_number,
-        external_reference=external_reference,
-        validation_code=validation_code,
-    )
+    redemption, balance = _record_redemption(session, caller, now, debit, line, validation_code)
     return rendering.redeemed_item(session, customer, redemption, balance)
 
 
 def _record_redemption(
     session: Session,
-    *,
     caller: Caller,
     now: datetime,
-    item: dict[str, Any],
     debit: Debit,
-    transaction_number: str | None,
-    external_reference: str | None,
+    line: RedeemLine,
     validation_code: str | None,
 ) -> tuple[Redemption, int]:
     """The debit, the redemption and the lots it drew: writes only, every check is done.
@@ -251,8 +235,7 @@ def _record_redemption(
     Returns the redemption and the Main balance after it, in thousandths.
     """
     org_id = caller.org_id
-    notes = item.get("notes") if isinstance(item.get("notes"), str) else ""
-    purpose = item.get("redemption_purpose")
+    transaction_number = line.transaction_number
     try:
         posted = write_points_event(
             session,
@@ -262,7 +245,7 @@ def _record_redemption(
             movements=[debit],
             till_id=caller.till.id,
             transaction_number=transaction_number,
-            notes=notes or None,
+            notes=line.notes or None,
         )
     except CapillaryError as refusal:
         # The balance was checked under its lock; a refusal now means a broken database, and
@@ -276,10 +259,10 @@ def _record_redemption(
         points_milli=debit.points_milli,
         reversed_milli=0,
         transaction_number=transaction_number,
-        external_reference_number=external_reference,
+        external_reference_number=line.external_reference,
         validation_code=validation_code,
-        purpose=purpose[:REFERENCE_MAX_LENGTH] if isinstance(purpose, str) else "",
-        notes=notes,
+        purpose=line.purpose,
+        notes=line.notes,
         till_id=caller.till.id,
         redeemed_at=now,
         ledger_event_id=posted.event_ids[debit.owner],

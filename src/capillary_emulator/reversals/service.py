@@ -26,7 +26,6 @@ from capillary_emulator.errors import (
     ReversalPointsMismatchError,
 )
 from capillary_emulator.inputs import config_flag
-from capillary_emulator.ledger.writer import Credit, Owner, write_points_event
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
@@ -45,6 +44,7 @@ from capillary_emulator.reversals.schemas import (
     ReversalDisabledAnswer,
 )
 from capillary_emulator.tenancy import Caller
+from capillary_emulator.writer.core import Credit, Owner, write_points_event
 
 IDENTIFIER_TYPES = {"mobile", "email", "externalId", "id", "cardnumber", "cardExternalId"}
 """Identifier types a reversal accepts (the newer docs' list; the seed's is the first three)."""

@@ -15,13 +15,6 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.clock import parse_duration, parse_instant
 from capillary_emulator.errors import InsufficientCurrentPointsError, SeedDocumentError
-from capillary_emulator.ledger.writer import (
-    OPENING_BALANCE,
-    Credit,
-    Debit,
-    Owner,
-    write_points_event,
-)
 from capillary_emulator.models import (
     CUSTOMER,
     USERGROUP2,
@@ -39,6 +32,13 @@ from capillary_emulator.models import (
 )
 from capillary_emulator.points import CATEGORIES, MAIN, to_milli
 from capillary_emulator.seed.schema import AwardSeed, CustomerSeed, OrgSeed
+from capillary_emulator.writer.core import (
+    OPENING_BALANCE,
+    Credit,
+    Debit,
+    Owner,
+    write_points_event,
+)
 
 Registration = tuple[datetime, int, list[AwardSeed]]
 """(registered at, user id, the points the document awards the customer)."""

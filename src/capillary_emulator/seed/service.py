@@ -3,7 +3,7 @@
 Checking lives in `seed/references.py`, writing an org in `seed/loader.py`. Points in a seed
 are written through the ledger writer like any other movement, so a seeded database passes the
 audit from the start; clearing removes ledger, lot and balance rows through the writer's bulk
-path (`ledger/bulk.py`).
+path (`writer/bulk.py`).
 """
 
 from datetime import datetime
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from capillary_emulator import caches
 from capillary_emulator.db import Base
 from capillary_emulator.errors import SeedDocumentError
-from capillary_emulator.ledger import bulk as ledger_bulk
 from capillary_emulator.models import (
     Customer,
     CustomerIdentifier,
@@ -33,6 +32,7 @@ from capillary_emulator.models import (
 from capillary_emulator.seed.loader import load_org
 from capillary_emulator.seed.references import check_references
 from capillary_emulator.seed.schema import SeedDocument
+from capillary_emulator.writer import bulk as ledger_bulk
 
 
 def parse_seed(data: Any) -> SeedDocument:

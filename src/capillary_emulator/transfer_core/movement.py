@@ -7,10 +7,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import CapillaryError, InsufficientCurrentPointsError
-from capillary_emulator.ledger.writer import Credit, Debit, Owner, write_points_event
 from capillary_emulator.models import PointAward, PointsTransfer
 from capillary_emulator.points import MAIN
 from capillary_emulator.tenancy import Caller, ProgramInfo
+from capillary_emulator.writer.core import Credit, Debit, Owner, write_points_event
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.schemas import CustomerRef, TransferParty
 from capillary_emulator.customers.service import iso_in_org, legacy_in_org, party
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import CUSTOMER, Customer, PointsTransfer, Program, UserGroup
 from capillary_emulator.points import as_float, whole_points
 from capillary_emulator.tenancy import Caller
@@ -19,6 +18,7 @@ from capillary_emulator.transfer_core.schemas import (
     ProgramBreakup,
     TransferRecord,
 )
+from capillary_emulator.writer.core import Owner
 
 
 def make_transfer(

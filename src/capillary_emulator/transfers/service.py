@@ -33,7 +33,6 @@ from capillary_emulator.errors import (
 )
 from capillary_emulator.inputs import config_flag, is_false, is_true
 from capillary_emulator.inputs import notes as read_notes
-from capillary_emulator.ledger.writer import Owner
 from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer
 from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
@@ -49,6 +48,7 @@ from capillary_emulator.transfers.schemas import (
     TransferHistoryQuery,
     Transferrable,
 )
+from capillary_emulator.writer.core import Owner
 
 FRAUD = "FRAUD"
 """The customer status that blocks transfers while CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER is on."""

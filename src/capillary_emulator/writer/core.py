@@ -11,9 +11,9 @@ A call is part of the caller's transaction and does, in this order:
    entry per movement.
 Balances therefore always equal the sum of their ledger entries.
 
-Only this module and `ledger/bulk.py` (whole tables in and out, for seed snapshots and reset)
-write lots, balances and ledger rows; `ledger/expiry.py` sweeps due lots through
-`expire_lots` here. The values callers pass in and get back live in `ledger/movements.py` and
+Only this module and `writer/bulk.py` (whole tables in and out, for seed snapshots and reset)
+write lots, balances and ledger rows; `writer/expiry.py` sweeps due lots through
+`expire_lots` here. The values callers pass in and get back live in `writer/movements.py` and
 are importable from here.
 """
 
@@ -28,7 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from capillary_emulator.db import Base
-from capillary_emulator.ledger.movements import (
+from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
+from capillary_emulator.writer.movements import (
     CREDIT,
     DEBIT,
     OPENING_BALANCE,
@@ -40,7 +41,6 @@ from capillary_emulator.ledger.movements import (
     Owner,
     PostedEvent,
 )
-from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
 
 __all__ = [
     "CREDIT",
@@ -108,17 +108,10 @@ def write_points_event(
             balances[m.key] += m.points_milli
 
     store_balances(session, {k: balances[k] for k in keys})
-    event_ids = _append_events(
-        session,
-        org_id=org_id,
-        event_name=event_name,
-        created_at=now,
-        movements=movements,
-        till_id=till_id,
-        transaction_id=transaction_id,
-        transaction_number=transaction_number,
-        notes=notes,
+    header = _event_header(
+        org_id, event_name, now, till_id, transaction_id, transaction_number, notes
     )
+    event_ids = _append_events(session, header, movements)
     return PostedEvent(event_ids=event_ids, balances=balances, expired=expired)
 
 
@@ -275,7 +268,13 @@ def expire_lots(
     ):
         event_id = _insert_events(
             session,
-            [_event_row(org_id, owner, "PointsExpiry", expired_at, None, None, None, None)],
+            [
+                {
+                    **_event_header(org_id, "PointsExpiry", expired_at),
+                    "owner_type": owner.type,
+                    "owner_id": owner.id,
+                }
+            ],
         )[0]
         session.connection().execute(
             _statements(session).insert_entries,
@@ -355,20 +354,18 @@ def store_balances(session: Session, balances: dict[Key, int]) -> None:
     )
 
 
-def _event_row(
+def _event_header(
     org_id: int,
-    owner: Owner,
     event_name: str,
     created_at: datetime,
-    till_id: int | None,
-    transaction_id: int | None,
-    transaction_number: str | None,
-    notes: str | None,
+    till_id: int | None = None,
+    transaction_id: int | None = None,
+    transaction_number: str | None = None,
+    notes: str | None = None,
 ) -> dict[str, Any]:
+    """The columns every owner's event of one change shares (all but the owner)."""
     return {
         "org_id": org_id,
-        "owner_type": owner.type,
-        "owner_id": owner.id,
         "event_name": event_name,
         "created_at": created_at,
         "till_id": till_id,
@@ -385,33 +382,12 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _append_events(
-    session: Session,
-    *,
-    org_id: int,
-    event_name: str,
-    created_at: datetime,
-    movements: Sequence[Movement],
-    till_id: int | None,
-    transaction_id: int | None,
-    transaction_number: str | None,
-    notes: str | None,
+    session: Session, header: dict[str, Any], movements: Sequence[Movement]
 ) -> dict[Owner, int]:
     owners = list(dict.fromkeys(m.owner for m in movements))
     ids = _insert_events(
         session,
-        [
-            _event_row(
-                org_id,
-                owner,
-                event_name,
-                created_at,
-                till_id,
-                transaction_id,
-                transaction_number,
-                notes,
-            )
-            for owner in owners
-        ],
+        [{**header, "owner_type": owner.type, "owner_id": owner.id} for owner in owners],
     )
     event_ids = dict(zip(owners, ids, strict=True))
     session.connection().execute(
@@ -419,14 +395,14 @@ def _append_events(
         [
             {
                 "event_id": event_ids[m.owner],
-                "org_id": org_id,
+                "org_id": header["org_id"],
                 "owner_type": m.owner.type,
                 "owner_id": m.owner.id,
                 "program_id": m.program_id,
                 "category": m.category,
                 "entry_type": m.entry_type if isinstance(m, Credit) else DEBIT,
                 "points_milli": m.points_milli if isinstance(m, Credit) else -m.points_milli,
-                "created_at": created_at,
+                "created_at": header["created_at"],
             }
             for m in movements
         ],

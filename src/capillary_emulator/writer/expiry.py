@@ -12,14 +12,14 @@ from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from capillary_emulator.ledger.writer import (
+from capillary_emulator.models import PointAward
+from capillary_emulator.writer.core import (
     Key,
     Owner,
     expire_lots,
     lock_balances,
     store_balances,
 )
-from capillary_emulator.models import PointAward
 
 
 def expire_due_points(

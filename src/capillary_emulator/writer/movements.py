@@ -1,6 +1,6 @@
 """What callers hand the ledger writer and get back: owners, debits, credits, posted events.
 
-Plain values, no database: `ledger/writer.py` re-exports them, so callers import them from
+Plain values, no database: `writer/core.py` re-exports them, so callers import them from
 there.
 """
 
