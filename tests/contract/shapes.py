@@ -12,6 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from tests.support import DEMO_AUTH, audit_ok
+
 SAMPLES_FILE = Path(__file__).with_name("samples.json")
 """A copy of shared/seed/samples.json: the seed document's sample requests and responses."""
 
@@ -71,3 +75,16 @@ def shape_differences(sample: Any, actual: Any, at: str = "$") -> list[str]:
 def assert_same_shape(sample: Any, actual: Any) -> None:
     problems = shape_differences(sample, actual)
     assert not problems, "response differs from the documented sample:\n" + "\n".join(problems)
+
+
+def assert_sample_replays(client: TestClient, sample: dict[str, Any]) -> None:
+    """The sample request, sent verbatim with the demo till, succeeds with the sample's shape
+    and leaves the audit clean."""
+    response = client.request(
+        sample["method"], sample["path"], json=sample["body"], headers=DEMO_AUTH
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["errors"] == [], body
+    assert_same_shape(sample["response"], body)
+    audit_ok(client)

@@ -5,28 +5,14 @@ the points move, and the history sample lists the transfer."""
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, audit_ok
-from shapes import assert_same_shape, load_samples, sample_titled
-from sqlalchemy import select
+from shapes import assert_same_shape, assert_sample_replays, load_samples, sample_titled
 
-from capillary_emulator.models import PointBalance
+from tests.support import DEMO_AUTH, audit_ok, main_points
 
 GROUP_SAMPLES = [s for s in load_samples() if s["path"].startswith("/v2/points/userGroup2/")]
 IS_TRANSFERRABLE = "Check if Points Transferrable (Group)"
 TRANSFER = "Transfer Points (Group)"
 HISTORY = "Get Points Transfer Details"
-
-
-def main_points(session: Any, owner_type: str, owner_id: int, program_id: int = 765) -> int:
-    value = session.execute(
-        select(PointBalance.points_milli).where(
-            PointBalance.owner_type == owner_type,
-            PointBalance.owner_id == owner_id,
-            PointBalance.program_id == program_id,
-            PointBalance.category == "Main",
-        )
-    ).scalar_one_or_none()
-    return int(value or 0)
 
 
 def documented_part(sample: Any, actual: Any) -> Any:
@@ -44,23 +30,16 @@ class TestGroupSamples:
 
     @pytest.mark.parametrize("sample", GROUP_SAMPLES, ids=lambda s: s["path"])
     def test_sample_request_succeeds_with_the_sample_shape(self, client, sample):
-        response = client.request(
-            sample["method"], sample["path"], json=sample["body"], headers=DEMO_AUTH
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["errors"] == [], body
-        assert_same_shape(sample["response"], body)
-        audit_ok(client)
+        assert_sample_replays(client, sample)
 
-    def test_is_transferrable_sample_values(self, client, session):
+    def test_is_transferrable_sample_values(self, client):
         sample = sample_titled(IS_TRANSFERRABLE)
-        before = main_points(session, "USERGROUP2", 1981)
+        before = main_points(client, 1981, 765, owner_type="USERGROUP2")
         body = client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH).json()
         assert body == sample["response"]
-        assert main_points(session, "USERGROUP2", 1981) == before
+        assert main_points(client, 1981, 765, owner_type="USERGROUP2") == before
 
-    def test_transfer_sample_values(self, client, session):
+    def test_transfer_sample_values(self, client):
         sample = sample_titled(TRANSFER)
         expected = sample["response"]["data"][0]
         body = client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH).json()
@@ -70,13 +49,13 @@ class TestGroupSamples:
             del expected[key], data[key]
         assert documented_part(expected, data) == expected
 
-    def test_transfer_sample_moves_the_points(self, client, session):
+    def test_transfer_sample_moves_the_points(self, client):
         sample = sample_titled(TRANSFER)
-        group_before = main_points(session, "USERGROUP2", 2626)
-        customer_before = main_points(session, "CUSTOMER", 418400980)
+        group_before = main_points(client, 2626, 765, owner_type="USERGROUP2")
+        customer_before = main_points(client, 418400980, 765)
         client.post(sample["path"], json=sample["body"], headers=DEMO_AUTH)
-        assert main_points(session, "USERGROUP2", 2626) == group_before - 10_000
-        assert main_points(session, "CUSTOMER", 418400980) == customer_before + 10_000
+        assert main_points(client, 2626, 765, owner_type="USERGROUP2") == group_before - 10_000
+        assert main_points(client, 418400980, 765) == customer_before + 10_000
         audit_ok(client)
 
 

@@ -7,8 +7,9 @@ The document's "Get Customer Ledger Information" request URL points at getCustom
 
 from urllib.parse import urlsplit
 
-from conftest import DEMO_AUTH, audit_ok
 from shapes import assert_same_shape, sample_titled
+
+from tests.support import DEMO_AUTH, audit_ok
 
 BALANCE_PATH = "/v2/pointsLedger/getCustomerLedgerBalance"
 INFO_PATH = "/v2/pointsLedger/getCustomerLedgerInfo"

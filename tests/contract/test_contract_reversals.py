@@ -7,7 +7,7 @@ the comparison below is a minimal one of its own.
 
 from typing import Any
 
-from conftest import DEMO_AUTH, audit_ok
+from tests.support import DEMO_AUTH, audit_ok
 
 # Verbatim from shared/seed/samples.json ("Reverse Redeemed Points").
 SAMPLE_REQUEST = {

@@ -5,14 +5,15 @@ sample's JSON type. Also the group form of the transfer history sample."""
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, DEMO_ORG, audit_ok
-from shapes import assert_same_shape, load_samples, sample_titled, shape_differences
+from shapes import (
+    assert_same_shape,
+    assert_sample_replays,
+    load_samples,
+    sample_titled,
+    shape_differences,
+)
 
-from capillary_emulator import clock
-from capillary_emulator.models import Org, Program, Till
-from capillary_emulator.tenancy import Caller
-from capillary_emulator.transfer_core.movement import move_points
-from capillary_emulator.writer.core import Owner
+from tests.support import DEMO_AUTH, audit_ok, make_the_history_sample_transfer
 
 CUSTOMER_SAMPLES = [
     s for s in load_samples() if s["path"] in ("/v2/points/isTransferrable", "/v2/points/transfer")
@@ -28,14 +29,7 @@ class TestCustomerTransferSamples:
 
     @pytest.mark.parametrize("sample", CUSTOMER_SAMPLES, ids=lambda s: s["path"])
     def test_sample_request_succeeds_with_the_sample_shape(self, client, sample):
-        response = client.request(
-            sample["method"], sample["path"], json=sample["body"], headers=DEMO_AUTH
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["errors"] == [], body
-        assert_same_shape(sample["response"], body)
-        audit_ok(client)
+        assert_sample_replays(client, sample)
 
     def test_is_transferrable_sample_values(self, client):
         sample = sample_titled("Check if Points Transferrable (Customer)")
@@ -70,22 +64,8 @@ class TestCustomerTransferSamples:
 
 
 class TestTransferHistorySample:
-    def test_group_sample_request_has_the_sample_shape(self, client, session):
-        # The demo data holds no transfer yet: make the one the sample shows (group 2626 sends
-        # 10 points of program 765 to customer 418400980) through the one transfer service.
-        caller = Caller(org=session.get(Org, DEMO_ORG), till=session.get(Till, 15041276))
-        move_points(
-            session,
-            caller=caller,
-            now=clock.now(session),
-            source=Owner("USERGROUP2", 2626),
-            target=Owner("CUSTOMER", 418400980),
-            program=session.get(Program, 765),
-            points_milli=10_000,
-            notes="notes123",
-            transferred_by=418400982,
-        )
-        session.commit()
+    def test_group_sample_request_has_the_sample_shape(self, client, write_session):
+        make_the_history_sample_transfer(write_session)
         sample = sample_titled("Get Points Transfer Details")
         response = client.get(sample["path"], headers=DEMO_AUTH)
         assert response.status_code == 200, response.text

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from conftest import DEMO_AUTH, audit_ok
+from tests.support import DEMO_AUTH, audit_ok
 
 
 class TestHealth:

@@ -1,4 +1,6 @@
-from conftest import DEMO_AUTH
+import pytest
+
+from tests.support import DEMO_AUTH
 
 BALANCE = "/v2/pointsLedger/getCustomerLedgerBalance"
 QUERY = {"identifierName": "externalId", "identifierValue": "tomanatest2", "source": "INSTORE"}
@@ -55,6 +57,7 @@ class TestFaults:
             assert response.status_code == 400, spec
         assert client.get("/_emulator/faults").json()["faults"] == []
 
+    @pytest.mark.live
     def test_faults_apply_in_every_worker_process(self, live_server_factory):
         server = live_server_factory(workers=1)
         with server.client() as http:

@@ -3,11 +3,11 @@
 import base64
 
 import pytest
-from conftest import DEMO_AUTH, basic_auth
 from fastapi.testclient import TestClient
 
 from capillary_emulator.config import Settings
 from capillary_emulator.main import create_app
+from tests.support import DEMO_AUTH, basic_auth
 
 BALANCE = "/v2/pointsLedger/getCustomerLedgerBalance"
 SAMPLE_QUERY = {

@@ -3,11 +3,11 @@ change on its next request when the change goes through `caches.invalidate`, and
 
 from typing import Any
 
-from conftest import DEMO_AUTH, DEMO_ORG
 from sqlalchemy import select
 
 from capillary_emulator import caches
 from capillary_emulator.models import Org
+from tests.support import DEMO_AUTH, DEMO_ORG
 
 REVERSE = "/v2/points/reverse"
 REVERSE_ONE_POINT = {

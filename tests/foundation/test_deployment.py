@@ -3,7 +3,8 @@
 import tomllib
 
 import yaml
-from conftest import PROJECT_ROOT, SERVE_COMMAND
+
+from tests.support import PROJECT_ROOT, SERVE_COMMAND
 
 
 def _compose() -> dict:

@@ -5,7 +5,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import audit_ok
 from sqlalchemy import func, select
 
 from capillary_emulator import clock
@@ -13,6 +12,7 @@ from capillary_emulator.db import transaction
 from capillary_emulator.errors import InsufficientCurrentPointsError
 from capillary_emulator.models import CUSTOMER, LedgerEntry, LedgerEvent, PointAward, PointBalance
 from capillary_emulator.writer.core import Credit, Debit, Owner, write_points_event
+from tests.support import audit_ok
 
 ORG = 300001
 PROGRAM = 31

@@ -2,7 +2,6 @@ import copy
 import json
 
 import yaml
-from conftest import PROJECT_ROOT, audit_ok, basic_auth
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -10,6 +9,7 @@ from capillary_emulator.config import DEMO_SEED_FILE, Settings
 from capillary_emulator.main import create_app
 from capillary_emulator.models import Customer, LedgerEntry, Org
 from capillary_emulator.seed.schema import seed_json_schema
+from tests.support import PROJECT_ROOT, audit_ok, basic_auth
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "examples" / "demo-seed.yaml"
 

@@ -1,13 +1,7 @@
-"""Builders for the group transfer tests: an extra org with groups in every state, loaded
-through POST /_emulator/seed, request bodies, balances, and a snapshot of everything a failed
-request must leave untouched."""
+"""Builders for the group transfer tests: an extra org with groups in every state, to load
+through POST /_emulator/seed, request bodies, and what a failed request must leave untouched."""
 
 from typing import Any
-
-from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
-from sqlalchemy import func, select
-
-from capillary_emulator.models import LedgerEntry, PointAward, PointBalance, PointsTransfer
 
 ORG = 700400
 PASSWORD = "secret-group"
@@ -42,6 +36,9 @@ DELETED_GROUP = ORG * 10 + 8
 ISTRANSFERRABLE = "/v2/points/userGroup2/isTransferrable"
 TRANSFER = "/v2/points/userGroup2/transfer"
 BOTH_ENDPOINTS = (ISTRANSFERRABLE, TRANSFER)
+
+GROUP_STATE = ("balances", "lots", "ledger_entries", "transfers")
+"""The parts of `snapshot` a failed request must leave untouched."""
 
 
 def mobile_of(user_id: int) -> str:
@@ -116,13 +113,6 @@ def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_org(client: Any, org_id: int = ORG, **config: Any) -> dict[str, str]:
-    """Load the org and return its till's Basic auth headers."""
-    response = client.post("/_emulator/seed", json=org_seed(org_id, **config))
-    assert response.status_code == 200, response.text
-    return basic_auth(f"till-{org_id}", PASSWORD)
-
-
 def group(group_id: object = GROUP, kind: str = "id") -> dict[str, Any]:
     return {"type": "USERGROUP2", "identifierType": kind, "identifierValue": str(group_id)}
 
@@ -166,34 +156,3 @@ def body(
         **fields,
     }
     return {k: v for k, v in payload.items() if v is not None}
-
-
-def main_points(client: Any, owner_type: str, owner_id: int, program_id: int = PROGRAM) -> int:
-    """The owner's Main balance in thousandths, read in a short transaction (on SQLite an
-    open transaction would hold the write lock the app needs)."""
-    with client.app.state.session_factory() as session:
-        value = session.execute(
-            select(PointBalance.points_milli).where(
-                PointBalance.owner_type == owner_type,
-                PointBalance.owner_id == owner_id,
-                PointBalance.program_id == program_id,
-                PointBalance.category == "Main",
-            )
-        ).scalar_one_or_none()
-        return int(value or 0)
-
-
-def snapshot(client: Any) -> dict[str, Any]:
-    """Balances, lots, ledger and transfer journal."""
-    with client.app.state.session_factory() as session:
-        return {
-            "balances": sorted(
-                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
-                for b in session.execute(select(PointBalance)).scalars()
-            ),
-            "lots": sorted(
-                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
-            ),
-            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
-            "transfers": session.execute(select(func.count(PointsTransfer.id))).scalar_one(),
-        }

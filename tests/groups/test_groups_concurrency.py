@@ -1,9 +1,10 @@
 """Concurrent group debits against a real server can never overdraw the group wallet."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import DEMO_AUTH, audit_ok
+import pytest
+
+from tests.support import DEMO_AUTH, audit_ok
 
 GROUP = 2626
 """The demo group: 80 Main points of program 765; Huck Finn (915662420128) is its primary."""
@@ -25,9 +26,9 @@ def transfer_body(recipient: str) -> dict[str, object]:
 
 
 class TestConcurrentGroupTransfers:
+    @pytest.mark.live
     def test_exactly_the_covered_transfers_succeed(self, live_server_factory):
-        workers = 2 if os.environ.get("CAPEMU_TEST_DATABASE_URL") else 1
-        server = live_server_factory(workers=workers)
+        server = live_server_factory()
         with server.client() as http:
 
             def send(i: int) -> int:

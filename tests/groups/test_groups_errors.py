@@ -5,13 +5,13 @@ Both endpoints run the same checks, so every scenario runs against both."""
 from typing import Any
 
 import pytest
-from conftest import basic_auth
 from group_builders import (
     BLOCKED,
     BOTH_ENDPOINTS,
     DELETED_GROUP,
     FORMER,
     GROUP,
+    GROUP_STATE,
     INACTIVE_GROUP,
     MEMBER,
     MERGED,
@@ -22,15 +22,14 @@ from group_builders import (
     PRIMARY,
     SLEEPER,
     acting,
-    assert_error,
     body,
     customer,
     group,
-    load_org,
     mobile_of,
     org_seed,
-    snapshot,
 )
+
+from tests.support import assert_error, load_org, snapshot
 
 NOT_WHOLE = "Redemptions points not divisible"
 POINTS_INVALID = "pointsToBeTransferred value is invalid"
@@ -57,11 +56,11 @@ def assert_refused(
     message: str,
     auth: dict[str, str] | None = None,
 ) -> None:
-    auth = auth or load_org(client)
-    before = snapshot(client)
+    auth = auth or load_org(client, org_seed())
+    before = snapshot(client, GROUP_STATE)
     response = client.post(endpoint, json=payload, headers=auth)
     assert_error(response, code, message)
-    assert snapshot(client) == before
+    assert snapshot(client, GROUP_STATE) == before
 
 
 def without(payload: dict[str, Any], key: str) -> dict[str, Any]:
@@ -70,31 +69,30 @@ def without(payload: dict[str, Any], key: str) -> dict[str, Any]:
 
 class TestOrgSwitches:
     def test_refuses_while_group_loyalty_is_off(self, client, endpoint):
-        auth = load_org(client, ENABLE_USER_GROUP_LOYALTY=False)
+        auth = load_org(client, org_seed(ENABLE_USER_GROUP_LOYALTY=False))
         assert_refused(client, endpoint, body(), 1646, LOYALTY_OFF, auth)
 
     def test_group_loyalty_is_off_unless_configured(self, client, endpoint):
         seed = org_seed()
         del seed["orgs"][0]["config"]["ENABLE_USER_GROUP_LOYALTY"]
-        assert client.post("/_emulator/seed", json=seed).status_code == 200
-        auth = basic_auth(f"till-{seed['orgs'][0]['orgId']}", "secret-group")
+        auth = load_org(client, seed)
         assert_refused(client, endpoint, body(), 1646, LOYALTY_OFF, auth)
 
     @pytest.mark.parametrize(
         "key", ["ENABLE_USER_GROUP_LOYALTY", "POINTS_TRANSFER_REJECT_FRACTIONAL"]
     )
     def test_refuses_a_config_value_that_is_not_a_boolean(self, client, endpoint, key):
-        auth = load_org(client, **{key: "sometimes"})
+        auth = load_org(client, org_seed(**{key: "sometimes"}))
         message = "Configuration is invalid. Please report to Capillary Support"
         assert_refused(client, endpoint, body(), 888, message, auth)
 
     def test_refuses_without_credentials(self, client, endpoint):
-        load_org(client)
-        before = snapshot(client)
+        load_org(client, org_seed())
+        before = snapshot(client, GROUP_STATE)
         response = client.post(endpoint, json=body())
         assert response.status_code == 401
         assert response.json()["errors"][0]["code"] == 401
-        assert snapshot(client) == before
+        assert snapshot(client, GROUP_STATE) == before
 
 
 class TestEntityErrors:
@@ -194,7 +192,7 @@ class TestAmountErrors:
         assert_refused(client, endpoint, body(points), 807, NOT_WHOLE)
 
     def test_rejects_a_fraction_when_the_org_says_so(self, client, endpoint):
-        auth = load_org(client, POINTS_TRANSFER_REJECT_FRACTIONAL=True)
+        auth = load_org(client, org_seed(POINTS_TRANSFER_REJECT_FRACTIONAL=True))
         assert_refused(client, endpoint, body(10.5), 807, NOT_WHOLE, auth)
 
     @pytest.mark.parametrize("program", [999, "abc", 765, True])
@@ -290,11 +288,11 @@ class TestBalanceErrors:
 class TestMalformedRequests:
     @pytest.mark.parametrize("content", ["[1, 2]", "{not json", ""])
     def test_answers_400_never_500(self, client, endpoint, content):
-        auth = load_org(client)
-        before = snapshot(client)
+        auth = load_org(client, org_seed())
+        before = snapshot(client, GROUP_STATE)
         response = client.post(
             endpoint, content=content, headers={**auth, "Content-Type": "application/json"}
         )
         assert response.status_code == 400, response.text
         assert response.json()["errors"][0]["code"] == 400
-        assert snapshot(client) == before
+        assert snapshot(client, GROUP_STATE) == before

@@ -1,10 +1,10 @@
 """POST /v2/points/userGroup2/isTransferrable and /transfer: every direction and identifier."""
 
 import pytest
-from conftest import audit_ok, basic_auth
 from group_builders import (
     BLOCKED,
     GROUP,
+    GROUP_STATE,
     ISTRANSFERRABLE,
     MEMBER,
     OTHER_GROUP,
@@ -17,13 +17,12 @@ from group_builders import (
     body,
     customer,
     group,
-    load_org,
-    main_points,
     mobile_of,
-    snapshot,
+    org_seed,
 )
 
 from capillary_emulator.models import PointsTransfer
+from tests.support import audit_ok, basic_auth, load_org, main_points, snapshot
 
 CUSTOMER = "CUSTOMER"
 USERGROUP2 = "USERGROUP2"
@@ -31,16 +30,16 @@ USERGROUP2 = "USERGROUP2"
 
 class TestGroupToCustomer:
     def test_moves_points_from_group_to_customer(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         response = client.post(TRANSFER, json=body(25), headers=auth)
         assert response.status_code == 200, response.text
         assert response.json()["errors"] == []
-        assert main_points(client, USERGROUP2, GROUP) == 75_000
-        assert main_points(client, CUSTOMER, OUTSIDER) == 85_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 75_000
+        assert main_points(client, OUTSIDER, PROGRAM) == 85_000
         audit_ok(client)
 
     def test_answers_with_the_group_and_customer_sides(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         record = client.post(TRANSFER, json=body(25), headers=auth).json()["data"][0]
         assert record["fromEntityId"] == GROUP
         assert record["fromEntityType"] == USERGROUP2
@@ -82,13 +81,13 @@ class TestGroupToCustomer:
         assert "transferredToUserGroup2" not in record
 
     def test_member_allowed_to_transfer_may_move_group_points(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         response = client.post(TRANSFER, json=body(5, by=MEMBER), headers=auth)
         assert response.json()["errors"] == []
-        assert main_points(client, USERGROUP2, GROUP) == 95_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 95_000
 
     def test_records_the_acting_customer(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         client.post(TRANSFER, json=body(5, by=MEMBER), headers=auth)
         with client.app.state.session_factory() as session:
             transfer = session.query(PointsTransfer).one()
@@ -106,7 +105,7 @@ class TestGroupToCustomer:
         ],
     )
     def test_finds_the_group_by_each_identifier(self, client, kind, value):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         response = client.post(TRANSFER, json=body(5, source=group(value, kind)), headers=auth)
         assert response.json()["errors"] == [], response.text
         assert response.json()["data"][0]["fromEntityId"] == GROUP
@@ -122,56 +121,56 @@ class TestGroupToCustomer:
         ],
     )
     def test_finds_the_customer_by_each_identifier(self, client, kind, value):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         target = customer(OUTSIDER, kind, value)
         response = client.post(TRANSFER, json=body(5, target=target), headers=auth)
         assert response.json()["errors"] == [], response.text
         assert response.json()["data"][0]["toEntityId"] == OUTSIDER
 
     def test_moves_whole_points_of_a_fraction(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         record = client.post(TRANSFER, json=body(10.5), headers=auth).json()["data"][0]
         assert record["pointsTransferred"] == 10.0
-        assert main_points(client, USERGROUP2, GROUP) == 90_000
-        assert main_points(client, CUSTOMER, OUTSIDER) == 70_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 90_000
+        assert main_points(client, OUTSIDER, PROGRAM) == 70_000
 
     def test_accepts_a_numeric_string(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         record = client.post(TRANSFER, json=body("7"), headers=auth).json()["data"][0]
         assert record["pointsTransferred"] == 7.0
 
     def test_uses_the_default_program_when_none_is_given(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(5)
         del payload["programId"]
         record = client.post(TRANSFER, json=payload, headers=auth).json()["data"][0]
         assert record["programName"] == "Group Default"
-        assert main_points(client, USERGROUP2, GROUP) == 95_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 95_000
 
     def test_moves_only_the_named_programs_points(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         client.post(TRANSFER, json=body(40, programId=OTHER_PROGRAM), headers=auth)
-        assert main_points(client, USERGROUP2, GROUP, OTHER_PROGRAM) == 0
-        assert main_points(client, USERGROUP2, GROUP) == 100_000
-        assert main_points(client, CUSTOMER, OUTSIDER, OTHER_PROGRAM) == 40_000
+        assert main_points(client, GROUP, OTHER_PROGRAM, owner_type=USERGROUP2) == 0
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 100_000
+        assert main_points(client, OUTSIDER, OTHER_PROGRAM) == 40_000
 
     def test_may_empty_the_group_wallet(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         response = client.post(TRANSFER, json=body(100), headers=auth)
         assert response.json()["errors"] == []
-        assert main_points(client, USERGROUP2, GROUP) == 0
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 0
         audit_ok(client)
 
     def test_may_pay_a_member_of_the_group(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         response = client.post(TRANSFER, json=body(5, target=customer(MEMBER)), headers=auth)
         assert response.json()["errors"] == []
-        assert main_points(client, CUSTOMER, MEMBER) == 5_000
+        assert main_points(client, MEMBER, PROGRAM) == 5_000
 
 
 class TestCustomerToGroup:
     def test_moves_points_from_customer_to_group(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(20, source=customer(OUTSIDER), target=group(), by=OUTSIDER)
         record = client.post(TRANSFER, json=payload, headers=auth).json()["data"][0]
         assert record["fromEntityType"] == CUSTOMER
@@ -180,51 +179,51 @@ class TestCustomerToGroup:
         assert record["transferredToUserGroup2"]["id"] == GROUP
         assert "transferredTo" not in record
         assert record["pointsTransferBreakupByEarningPrograms"][0]["programCurrentPoints"] == 40
-        assert main_points(client, CUSTOMER, OUTSIDER) == 40_000
-        assert main_points(client, USERGROUP2, GROUP) == 120_000
+        assert main_points(client, OUTSIDER, PROGRAM) == 40_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 120_000
         audit_ok(client)
 
     def test_the_customer_may_leave_transferred_by_out(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(20, source=customer(OUTSIDER), target=group(), by=None)
         assert "transferredBy" not in payload
         response = client.post(TRANSFER, json=payload, headers=auth)
         assert response.json()["errors"] == [], response.text
-        assert main_points(client, USERGROUP2, GROUP) == 120_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 120_000
 
     def test_a_customer_may_pay_a_group_he_is_not_in(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(20, source=customer(OUTSIDER), target=group(OTHER_GROUP), by=OUTSIDER)
         assert client.post(TRANSFER, json=payload, headers=auth).json()["errors"] == []
-        assert main_points(client, USERGROUP2, OTHER_GROUP) == 20_000
+        assert main_points(client, OTHER_GROUP, PROGRAM, owner_type=USERGROUP2) == 20_000
 
 
 class TestGroupToGroup:
     def test_moves_points_between_groups(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(30, target=group(f"grp-{OTHER_GROUP}", "externalId"))
         record = client.post(TRANSFER, json=payload, headers=auth).json()["data"][0]
         assert record["transferredFromUserGroup2"]["id"] == GROUP
         assert record["transferredToUserGroup2"]["id"] == OTHER_GROUP
         assert record["transferredToUserGroup2"]["fleetGroupUsers"][0]["userId"] == OTHER_PRIMARY
-        assert main_points(client, USERGROUP2, GROUP) == 70_000
-        assert main_points(client, USERGROUP2, OTHER_GROUP) == 30_000
+        assert main_points(client, GROUP, PROGRAM, owner_type=USERGROUP2) == 70_000
+        assert main_points(client, OTHER_GROUP, PROGRAM, owner_type=USERGROUP2) == 30_000
         audit_ok(client)
 
     def test_points_received_can_be_passed_on(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         client.post(TRANSFER, json=body(30, target=group(OTHER_GROUP)), headers=auth)
         payload = body(30, source=group(OTHER_GROUP), by=OTHER_PRIMARY)
         assert client.post(TRANSFER, json=payload, headers=auth).json()["errors"] == []
-        assert main_points(client, USERGROUP2, OTHER_GROUP) == 0
-        assert main_points(client, CUSTOMER, OUTSIDER) == 90_000
+        assert main_points(client, OTHER_GROUP, PROGRAM, owner_type=USERGROUP2) == 0
+        assert main_points(client, OUTSIDER, PROGRAM) == 90_000
         audit_ok(client)
 
 
 class TestIsTransferrable:
     def test_says_transferrable_without_moving_points(self, client):
-        auth = load_org(client)
-        before = snapshot(client)
+        auth = load_org(client, org_seed())
+        before = snapshot(client, GROUP_STATE)
         response = client.post(ISTRANSFERRABLE, json=body(100), headers=auth)
         assert response.status_code == 200
         assert response.json() == {
@@ -232,15 +231,15 @@ class TestIsTransferrable:
             "warnings": [],
             "errors": [],
         }
-        assert snapshot(client) == before
+        assert snapshot(client, GROUP_STATE) == before
 
     def test_echoes_whole_points_of_a_fraction(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         data = client.post(ISTRANSFERRABLE, json=body(10.5), headers=auth).json()["data"]
         assert data == [{"pointsTobeTransferred": 10.0, "transferrable": True}]
 
     def test_checks_a_customer_to_group_transfer(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         payload = body(60, source=customer(OUTSIDER), target=group(), by=OUTSIDER)
         data = client.post(ISTRANSFERRABLE, json=payload, headers=auth).json()["data"]
         assert data == [{"pointsTobeTransferred": 60.0, "transferrable": True}]
@@ -291,7 +290,7 @@ class TestIsTransferrable:
 
 class TestHistory:
     def test_lists_the_transfer_for_the_group(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         sent = client.post(TRANSFER, json=body(25), headers=auth).json()["data"][0]
         history = client.get(
             "/v2/points/transfer",
@@ -308,7 +307,7 @@ class TestHistory:
         assert history["data"] == [expected]
 
     def test_lists_the_transfer_as_an_addition_for_the_customer(self, client):
-        auth = load_org(client)
+        auth = load_org(client, org_seed())
         sent = client.post(TRANSFER, json=body(25), headers=auth).json()["data"][0]
         history = client.get(
             "/v2/points/transfer",

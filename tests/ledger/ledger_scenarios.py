@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
 from fastapi.testclient import TestClient
 
 from capillary_emulator.db import transaction
 from capillary_emulator.writer.core import Credit, Debit, Movement, Owner, write_points_event
+from tests.support import audit_ok, basic_auth, load_org
 
 ORG = 700001
 TILL_NORTH = 700101
@@ -130,8 +130,7 @@ def write_event(
 
 def load_ledger_org(client: TestClient, **config: Any) -> None:
     """The org above, plus RICH's events at the south tills (seeds only use the first till)."""
-    response = client.post("/_emulator/seed", json=ledger_org_seed(**config))
-    assert response.status_code == 200, response.text
+    load_org(client, ledger_org_seed(**config))
     rich = Owner("CUSTOMER", RICH)
     write_event(
         client,
@@ -186,8 +185,7 @@ def closing(body: dict[str, Any]) -> dict[tuple[int, str], str]:
     }
 
 
-def snapshot(client: TestClient) -> Any:
+def ledger_snapshot(client: TestClient) -> Any:
     """Everything a failed read must leave as it was: RICH's ledger, balances and the audit."""
-    audit = client.get("/_emulator/audit").json()
-    assert audit["ok"], audit["violations"]
+    audit_ok(client)
     return (info(client, limit=10).json(), balance(client).json())

@@ -1,16 +1,16 @@
 import pytest
-from conftest import DEMO_AUTH
 from ledger_scenarios import (
     ALPHA,
     BETA,
     RICH,
     TILL_SOUTH_1,
-    assert_error,
     balance,
     closing,
+    ledger_snapshot,
     load_ledger_org,
-    snapshot,
 )
+
+from tests.support import DEMO_AUTH, assert_error
 
 MAIN = "Main"
 DELAYED = "DelayedAccrualPointCategory"
@@ -151,6 +151,6 @@ class TestLedgerBalanceErrors:
         ],
     )  # fmt: skip
     def test_rejects(self, ledger, params, code, message):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(balance(ledger, **params), code, message)
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before

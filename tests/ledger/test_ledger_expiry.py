@@ -1,11 +1,11 @@
 from datetime import datetime, timedelta
 
-from conftest import DEMO_AUTH, DEMO_ORG, audit_ok
 from ledger_scenarios import write_event
 
 from capillary_emulator import clock
 from capillary_emulator.db import transaction
 from capillary_emulator.writer.core import Debit, Owner
+from tests.support import DEMO_AUTH, DEMO_ORG, audit_ok
 
 TOM = 32429961
 """Tom Sawyer: 1000 Main points in program 141 that expire 365 days after the seed loads."""

@@ -1,5 +1,4 @@
 import pytest
-from conftest import DEMO_AUTH, audit_ok
 from ledger_scenarios import (
     ALPHA,
     AUTH,
@@ -11,11 +10,12 @@ from ledger_scenarios import (
     TILL_NORTH,
     TILL_SOUTH_1,
     TILL_SOUTH_2,
-    assert_error,
     info,
+    ledger_snapshot,
     load_ledger_org,
-    snapshot,
 )
+
+from tests.support import DEMO_AUTH, assert_error, audit_ok
 
 INFO = "/v2/pointsLedger/getCustomerLedgerInfo"
 
@@ -168,10 +168,10 @@ class TestIdentifiers:
         assert body["customerDetails"]["externalId"] == "led-1"
 
     def test_rejects_unknown_customer(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         response = info(ledger, identifierValue="nobody")
         assert_error(response, 8015, "Customer not found for the given identifiers")
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_nul_in_identifier_value(self, ledger):
         response = info(ledger, identifierValue="led\x00-1")
@@ -184,15 +184,15 @@ class TestIdentifiers:
 
     @pytest.mark.parametrize("name", ["phone", "", "wechatId"])
     def test_rejects_invalid_identifier_name(self, ledger, name):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         response = info(ledger, identifierName=name)
         assert_error(response, 8013, "Invalid identifier passed")
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_invalid_source(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(info(ledger, source="SHOP"), 8012, "Invalid source passed.")
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_missing_source(self, ledger):
         response = ledger.get(
@@ -201,9 +201,9 @@ class TestIdentifiers:
         assert_error(response, 8012, "Invalid source passed.")
 
     def test_multi_account_source_needs_account_id(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(info(ledger, source="WECHAT"), 8045, "Account id is not passed.")
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     @pytest.mark.parametrize("spelling", ["accountId", "acountId"])
     def test_multi_account_source_with_account_id(self, ledger, spelling):
@@ -361,21 +361,21 @@ class TestFilterErrors:
         ],
     )
     def test_rejects_more_than_one_till_filter(self, ledger, params):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, **params),
             11028,
             "Multiple input parameters set. Please provide only one of the following: "
             "tillId, tillIds, storeCode or storeId",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_malformed_till_id(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, tillId="abc"), 11025, 'Till id format exception:For input string: "abc"'
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_malformed_till_ids_piece(self, ledger):
         assert_error(
@@ -385,21 +385,21 @@ class TestFilterErrors:
         )
 
     def test_rejects_unknown_till_ids(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, tillIds=f"{TILL_NORTH},123,456"), 11027, "Invalid tillIds: 123,456"
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_another_orgs_till(self, ledger):
         assert_error(info(ledger, tillId="15041276"), 11027, "Invalid tillIds: 15041276")
 
     def test_rejects_unknown_store_code(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, storeCode="abc"), 11026, "No tills found for store with store code: abc"
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_nul_in_store_code(self, ledger):
         response = info(ledger, storeCode="a\x00b")
@@ -418,32 +418,32 @@ class TestFilterErrors:
         )
 
     def test_rejects_invalid_ledger_entry_type(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, ledgerEntryType="REFUND"),
             11007,
             "Invalid ledgerEntryType passed in request",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_invalid_point_category_type(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, pointCategoryType="Main"),
             11008,
             "Invalid pointCategoryType passed in request",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_include_till_concept_events_needs_program_id(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, includeTillConceptEvents="true"),
             11030,
             "Invalid input: includeTillConceptEvents=true needs programId "
             "(invalid input combination)",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_non_boolean_include_till_concept_events(self, ledger):
         assert_error(
@@ -467,13 +467,13 @@ class TestFilterErrors:
         ],
     )
     def test_rejects_malformed_dates(self, ledger, name, value):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, **{name: value}),
             11030,
             f"Invalid input: {name} must be a date in YYYY-MM-DDThh:mm:ss format, got {value!r}",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_start_after_end(self, ledger):
         assert_error(
@@ -483,13 +483,13 @@ class TestFilterErrors:
         )
 
     def test_rejects_window_over_thirty_days(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, startDate="2024-01-01T00:00:00", endDate="2024-02-01T00:00:00"),
             11030,
             "Invalid input: startDate and endDate must not be more than 30 days apart",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_thirty_days_exactly_is_allowed(self, ledger):
         body = info(ledger, startDate="2024-01-01T00:00:00", endDate="2024-01-31T00:00:00").json()
@@ -546,14 +546,14 @@ class TestPaging:
         assert ids == list(reversed(ascending))
 
     def test_page_past_the_end(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(self.long_page(ledger, offset=3), 11003, self.NO_ENTRIES)
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_limit_over_the_maximum(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(self.long_page(ledger, limit=11), 11029, "Limit cannot be greater than 10")
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_newer_maximum_limit(self, client):
         load_ledger_org(client, LEDGER_MAX_LIMIT=100)
@@ -574,9 +574,9 @@ class TestPaging:
         ],
     )
     def test_rejects_malformed_paging(self, ledger, params, message):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(self.long_page(ledger, **params), 11030, "Invalid input: " + message)
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
 
 class TestOrdering:
@@ -595,13 +595,13 @@ class TestOrdering:
         assert asc == sorted(asc)
 
     def test_rejects_invalid_order(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             info(ledger, order="NEWEST"),
             11030,
             "Invalid input: order must be ASC or DESC, got 'NEWEST'",
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     def test_rejects_conflicting_orders(self, ledger):
         assert_error(
@@ -667,11 +667,11 @@ class TestGroupLedger:
         assert body["ledgerEntries"][0]["customerId"] == -2626
 
     def test_rejects_unknown_group(self, ledger):
-        before = snapshot(ledger)
+        before = ledger_snapshot(ledger)
         assert_error(
             self.group_info(ledger, value="999"), 1645, "group details passed are not valid"
         )
-        assert snapshot(ledger) == before
+        assert ledger_snapshot(ledger) == before
 
     @pytest.mark.parametrize(("name", "value"), [("externalId", "g\x00"), ("id", "9" * 25)])
     def test_rejects_impossible_group_identifiers(self, ledger, name, value):

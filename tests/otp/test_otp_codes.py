@@ -3,10 +3,10 @@
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, DEMO_ORG, audit_ok, basic_auth
 from sqlalchemy import func, select
 
 from capillary_emulator.models import Otp
+from tests.support import DEMO_AUTH, DEMO_ORG, audit_ok, basic_auth
 
 GENERATE = "/v2/otp/generate"
 VALIDATE = "/v2/otp/validate"

@@ -1,20 +1,11 @@
-"""Builders for the v1.1 redemption tests: an extra org loaded through POST /_emulator/seed,
-request bodies, and a snapshot of everything a refused redemption must leave untouched."""
+"""Builders for the v1.1 redemption tests: an extra org to load through POST /_emulator/seed,
+request bodies, and what a refused redemption must leave untouched."""
 
 from typing import Any
 
-from conftest import basic_auth
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from capillary_emulator.models import (
-    LedgerEntry,
-    LedgerEvent,
-    Otp,
-    PointAward,
-    PointBalance,
-    Redemption,
-    RedemptionAllocation,
-)
+from capillary_emulator.models import LedgerEntry, LedgerEvent, Redemption, RedemptionAllocation
 
 ORG = 800001
 PASSWORD = "secret-800"
@@ -34,6 +25,17 @@ EMPTY_MOBILE = "9810000004"
 
 REDEEM = "/v1.1/points/redeem"
 ISREDEEMABLE = "/v1.1/points/isredeemable"
+
+REDEMPTION_STATE = (
+    "balances",
+    "lots",
+    "ledger_events",
+    "ledger_entries",
+    "redemptions",
+    "allocations",
+    "otps",
+)
+"""The parts of `snapshot` a refused redemption must leave untouched."""
 
 
 def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
@@ -82,13 +84,6 @@ def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_org(client: Any, org_id: int = ORG, **config: Any) -> dict[str, str]:
-    """Load the org and return its till's Basic auth headers."""
-    response = client.post("/_emulator/seed", json=org_seed(org_id, **config))
-    assert response.status_code == 200, response.text
-    return basic_auth(f"till-{org_id}", PASSWORD)
-
-
 def redeem_item(
     points: object = 10, *, mobile: object = REDEEMER_MOBILE, **fields: Any
 ) -> dict[str, Any]:
@@ -113,48 +108,6 @@ def otps_of(client: Any, mobile: str = REDEEMER_MOBILE, org_id: int = ORG) -> li
         "/_emulator/otps",
         params={"orgId": org_id, "identifierType": "mobile", "identifierValue": mobile},
     ).json()["otps"]
-
-
-def snapshot(client: Any) -> dict[str, Any]:
-    """Balances, lots, ledger, redemptions and OTP state, read in a short transaction
-    (on SQLite an open transaction would hold the write lock the app needs)."""
-    with client.app.state.session_factory() as session:
-        return {
-            "balances": sorted(
-                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
-                for b in session.execute(select(PointBalance)).scalars()
-            ),
-            "lots": sorted(
-                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
-            ),
-            "ledger_events": session.execute(select(func.count(LedgerEvent.id))).scalar_one(),
-            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
-            "redemptions": sorted(
-                (r.code, r.points_milli, r.reversed_milli)
-                for r in session.execute(select(Redemption)).scalars()
-            ),
-            "allocations": session.execute(
-                select(func.count(RedemptionAllocation.id))
-            ).scalar_one(),
-            "otps": sorted(
-                (o.id, o.code, o.used_at, o.failed_attempts)
-                for o in session.execute(select(Otp)).scalars()
-            ),
-        }
-
-
-def main_points(client: Any, owner_id: int, program_id: int = PROGRAM) -> int:
-    """The customer's Main balance, in thousandths."""
-    with client.app.state.session_factory() as session:
-        value = session.execute(
-            select(PointBalance.points_milli).where(
-                PointBalance.owner_type == "CUSTOMER",
-                PointBalance.owner_id == owner_id,
-                PointBalance.program_id == program_id,
-                PointBalance.category == "Main",
-            )
-        ).scalar_one_or_none()
-        return int(value or 0)
 
 
 def stored_redemption(client: Any, code: str) -> dict[str, Any]:

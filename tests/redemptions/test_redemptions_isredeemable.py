@@ -4,7 +4,6 @@ the validation code it can issue."""
 from typing import Any
 
 import pytest
-from conftest import audit_ok
 from redemption_builders import (
     FRAUD_MOBILE,
     ISREDEEMABLE,
@@ -12,16 +11,18 @@ from redemption_builders import (
     OTHER_PROGRAM,
     REDEEMER,
     REDEEMER_MOBILE,
+    REDEMPTION_STATE,
     assert_request_refused,
-    load_org,
+    org_seed,
     otps_of,
-    snapshot,
 )
+
+from tests.support import audit_ok, load_org, snapshot
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client)
+    return load_org(client, org_seed())
 
 
 def ask(client: Any, auth: dict[str, str], **params: Any) -> Any:
@@ -37,7 +38,7 @@ def redeemable_of(response: Any) -> dict[str, Any]:
 def assert_not_redeemable(
     client: Any, auth: dict[str, str], code: int, message: str, **params: Any
 ) -> dict[str, Any]:
-    before = snapshot(client)
+    before = snapshot(client, REDEMPTION_STATE)
     response = ask(client, auth, **params)
     assert response.status_code == 200, response.text
     assert response.json()["response"]["status"] == {
@@ -48,7 +49,7 @@ def assert_not_redeemable(
     item = redeemable_of(response)
     assert item["is_redeemable"] == "false"
     assert item["item_status"] == {"success": "false", "code": code, "message": message}
-    assert snapshot(client) == before
+    assert snapshot(client, REDEMPTION_STATE) == before
     audit_ok(client)
     return item
 
@@ -73,9 +74,9 @@ class TestIsRedeemable:
         }
 
     def test_checking_changes_nothing(self, client, auth):
-        before = snapshot(client)
+        before = snapshot(client, REDEMPTION_STATE)
         ask(client, auth)
-        assert snapshot(client) == before
+        assert snapshot(client, REDEMPTION_STATE) == before
 
     def test_checks_the_given_program(self, client, auth):
         assert (
@@ -161,7 +162,7 @@ class TestIsRedeemableRefusals:
         )
 
     def test_rejects_points_not_a_multiple(self, client):
-        auth = load_org(client, POINTS_REDEMPTION_MULTIPLE=5)
+        auth = load_org(client, org_seed(POINTS_REDEMPTION_MULTIPLE=5))
         assert_not_redeemable(
             client,
             auth,
@@ -172,7 +173,7 @@ class TestIsRedeemableRefusals:
         )
 
     def test_rejects_above_the_maximum_and_below_the_minimum(self, client):
-        auth = load_org(client, POINTS_REDEMPTION_MIN=5, POINTS_REDEMPTION_MAX=50)
+        auth = load_org(client, org_seed(POINTS_REDEMPTION_MIN=5, POINTS_REDEMPTION_MAX=50))
         assert_not_redeemable(
             client,
             auth,

@@ -5,7 +5,6 @@ import re
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, audit_ok, basic_auth
 from fastapi.testclient import TestClient
 from redemption_builders import (
     EMPTY_MOBILE,
@@ -19,28 +18,28 @@ from redemption_builders import (
     REDEEM,
     REDEEMER,
     REDEEMER_MOBILE,
+    REDEMPTION_STATE,
     assert_item_refused,
     assert_request_refused,
     item_of,
-    load_org,
-    main_points,
+    org_seed,
     otps_of,
     redeem,
     redeem_body,
     redeem_item,
-    snapshot,
     stored_redemption,
 )
 
 from capillary_emulator.config import Settings
 from capillary_emulator.main import create_app
+from tests.support import DEMO_AUTH, audit_ok, basic_auth, load_org, main_points, snapshot
 
 CODE = re.compile(r"^[A-Za-z0-9]{6}$")
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client)
+    return load_org(client, org_seed())
 
 
 def assert_refused(
@@ -53,10 +52,10 @@ def assert_refused(
     status: int = 200,
     **params: Any,
 ) -> Any:
-    before = snapshot(client)
+    before = snapshot(client, REDEMPTION_STATE)
     response = redeem(client, auth, body, **params)
     assert_item_refused(response, code, message, status)
-    assert snapshot(client) == before
+    assert snapshot(client, REDEMPTION_STATE) == before
     audit_ok(client)
     return response
 
@@ -95,7 +94,7 @@ class TestRedeem:
         assert effect["type"] == "points"
         assert effect["points_redemption_summary_id"] == str(effect["id"])
 
-        assert main_points(client, REDEEMER) == 250_000
+        assert main_points(client, REDEEMER, PROGRAM) == 250_000
         stored = stored_redemption(client, item["redemption_id"])
         assert stored["customer_id"] == REDEEMER
         assert stored["program_id"] == PROGRAM
@@ -126,7 +125,7 @@ class TestRedeem:
         body = {"root": {"redeem": redeem_item("25")}}
         item = item_of(redeem(client, auth, body))
         assert item["points_redeemed"] == "25"
-        assert main_points(client, REDEEMER) == 275_000
+        assert main_points(client, REDEEMER, PROGRAM) == 275_000
 
     def test_accepts_a_float(self, client, auth):
         item = item_of(redeem(client, auth, redeem_body(redeem_item(10.0))))
@@ -151,7 +150,7 @@ class TestRedeem:
         body = redeem_body({"points_redeemed": 5, "customer": {field: value}})
         item = item_of(redeem(client, auth, body))
         assert item["user_id"] == str(REDEEMER)
-        assert main_points(client, REDEEMER) == 295_000
+        assert main_points(client, REDEEMER, PROGRAM) == 295_000
 
     def test_skips_empty_identifiers(self, client, auth):
         customer = {"mobile": "", "external_id": "", "email": "rae@example.com"}
@@ -166,7 +165,7 @@ class TestRedeem:
         )
         assert item["balance"] == 25
         assert main_points(client, REDEEMER, OTHER_PROGRAM) == 25_000
-        assert main_points(client, REDEEMER) == 300_000
+        assert main_points(client, REDEEMER, PROGRAM) == 300_000
 
     def test_repeated_external_reference_is_redeemed_once(self, client, auth):
         body = redeem_body(redeem_item(30, external_reference_number="order-1"))
@@ -175,8 +174,9 @@ class TestRedeem:
         assert again["redemption_id"] == first["redemption_id"]
         assert again["item_status"]["code"] == 800
         assert again["balance"] == 270
-        assert main_points(client, REDEEMER) == 270_000
-        assert len(snapshot(client)["redemptions"]) == 2  # the demo seed's 54ZNkA and this one
+        assert main_points(client, REDEEMER, PROGRAM) == 270_000
+        # The demo seed's 54ZNkA and this one.
+        assert len(snapshot(client, REDEMPTION_STATE)["redemptions"]) == 2
         audit_ok(client)
 
     def test_several_items_succeed_or_fail_on_their_own(self, client, auth):
@@ -199,7 +199,7 @@ class TestRedeem:
         assert items[1]["user_id"] is None
         assert items[1]["mobile"] == "9999999999"
         assert items[2]["user_id"] == str(REDEEMER)
-        assert main_points(client, REDEEMER) == 270_000
+        assert main_points(client, REDEEMER, PROGRAM) == 270_000
         audit_ok(client)
 
     def test_redemption_ids_are_unique(self, client, auth):
@@ -248,7 +248,7 @@ class TestValidationCode:
             params={"mobile": REDEEMER_MOBILE, "points": 10, "issue_otp": "true"},
             headers=auth,
         )
-        before = snapshot(client)
+        before = snapshot(client, REDEMPTION_STATE)
         response = redeem(
             client,
             auth,
@@ -256,7 +256,7 @@ class TestValidationCode:
             skip_validation=False,
         )
         assert_item_refused(response, 808, "Unable to redeem. Validation code is invalid.")
-        after = snapshot(client)
+        after = snapshot(client, REDEMPTION_STATE)
         assert after["otps"][-1][3] == before["otps"][-1][3] + 1
         assert {k: v for k, v in after.items() if k != "otps"} == {
             k: v for k, v in before.items() if k != "otps"
@@ -350,7 +350,7 @@ class TestRedeemRefusals:
         )
 
     def test_rejects_points_not_a_multiple(self, client):
-        auth = load_org(client, POINTS_REDEMPTION_MULTIPLE=10)
+        auth = load_org(client, org_seed(POINTS_REDEMPTION_MULTIPLE=10))
         assert_refused(
             client,
             auth,
@@ -375,7 +375,7 @@ class TestRedeemRefusals:
         )
 
     def test_rejects_above_the_maximum(self, client):
-        auth = load_org(client, POINTS_REDEMPTION_MAX=100)
+        auth = load_org(client, org_seed(POINTS_REDEMPTION_MAX=100))
         assert_refused(
             client,
             auth,
@@ -385,7 +385,7 @@ class TestRedeemRefusals:
         )
 
     def test_rejects_below_the_minimum(self, client):
-        auth = load_org(client, POINTS_REDEMPTION_MIN=20)
+        auth = load_org(client, org_seed(POINTS_REDEMPTION_MIN=20))
         assert_refused(
             client,
             auth,
@@ -432,7 +432,7 @@ class TestRedeemRefusals:
         )
 
     def test_all_failed_answers_the_business_error_status(self, client, settings):
-        load_org(client)
+        load_org(client, org_seed())
         strict = Settings(
             database_url=settings.database_url,
             seed_file=settings.seed_file,
@@ -446,7 +446,7 @@ class TestRedeemRefusals:
 
 class TestRedeemRequestRefusals:
     def test_rejects_xml(self, client, auth):
-        before = snapshot(client)
+        before = snapshot(client, REDEMPTION_STATE)
         response = client.post(REDEEM, params={"format": "xml"}, json=redeem_body(), headers=auth)
         assert_request_refused(
             response,
@@ -455,13 +455,13 @@ class TestRedeemRequestRefusals:
             "(omit format or send format=json)",
             400,
         )
-        assert snapshot(client) == before
+        assert snapshot(client, REDEMPTION_STATE) == before
 
     @pytest.mark.parametrize(
         "body", [{}, {"root": {}}, {"root": {"redeem": []}}, {"root": {"redeem": [1]}}]
     )
     def test_rejects_a_body_without_items(self, client, auth, body):
-        before = snapshot(client)
+        before = snapshot(client, REDEMPTION_STATE)
         response = redeem(client, auth, body)
         assert_request_refused(
             response,
@@ -469,13 +469,13 @@ class TestRedeemRequestRefusals:
             "Invalid input: root.redeem must be an object or a list of objects",
             400,
         )
-        assert snapshot(client) == before
+        assert snapshot(client, REDEMPTION_STATE) == before
 
     def test_rejects_an_unknown_program(self, client, auth):
-        before = snapshot(client)
+        before = snapshot(client, REDEMPTION_STATE)
         response = redeem(client, auth, redeem_body(), program_id="999")
         assert_request_refused(response, 1101, "invalid programId passed", 200)
-        assert snapshot(client) == before
+        assert snapshot(client, REDEMPTION_STATE) == before
 
     def test_rejects_group_redemption(self, client, auth):
         response = redeem(client, auth, redeem_body(), user_group2_id="2626")

@@ -1,24 +1,27 @@
 """Builders for the reversal tests: the demo data the seed sample refers to, an org whose
-points expire, redemptions made the way clients make them (v1.1 redeem), and a snapshot of
-everything a refused reversal must leave untouched."""
+points expire, redemptions made the way clients make them (v1.1 redeem), and what a refused
+reversal must leave untouched."""
 
 from typing import Any
 
-from conftest import DEMO_AUTH, assert_error, basic_auth  # noqa: F401  (re-exported)
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from capillary_emulator.models import (
-    LedgerEntry,
-    LedgerEvent,
-    PointAward,
-    PointBalance,
-    Redemption,
-    RedemptionAllocation,
-    Reversal,
-)
+from capillary_emulator.models import LedgerEntry, LedgerEvent, Redemption, Reversal
+from tests.support import DEMO_AUTH
 
 REVERSE = "/v2/points/reverse"
 REDEEM = "/v1.1/points/redeem"
+
+REVERSAL_STATE = (
+    "balances",
+    "lots",
+    "ledger_events",
+    "ledger_entries",
+    "redemptions",
+    "allocation_reversals",
+    "reversals",
+)
+"""The parts of `snapshot` a refused reversal must leave untouched."""
 
 SEEDED = "54ZNkA"
 """The demo seed's redemption of 20 points (the reverse sample's redemptionId)."""
@@ -64,12 +67,6 @@ def expiry_org_seed(**config: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_expiry_org(client: Any, **config: Any) -> dict[str, str]:
-    response = client.post("/_emulator/seed", json=expiry_org_seed(**config))
-    assert response.status_code == 200, response.text
-    return basic_auth(f"till-{EXPIRY_ORG}", EXPIRY_PASSWORD)
-
-
 def reverse_body(
     redemption_id: object = SEEDED,
     points: object = None,
@@ -101,46 +98,6 @@ def redeem(
     item = response.json()["response"]["responses"]["points"]
     assert item["item_status"]["code"] == 800, response.text
     return str(item["redemption_id"])
-
-
-def snapshot(client: Any) -> dict[str, Any]:
-    """Balances, lots, ledger, redemptions and reversals, read in a short transaction
-    (on SQLite an open transaction would hold the write lock the app needs)."""
-    with client.app.state.session_factory() as session:
-        return {
-            "balances": sorted(
-                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
-                for b in session.execute(select(PointBalance)).scalars()
-            ),
-            "lots": sorted(
-                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
-            ),
-            "ledger_events": session.execute(select(func.count(LedgerEvent.id))).scalar_one(),
-            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
-            "redemptions": sorted(
-                (r.code, r.points_milli, r.reversed_milli)
-                for r in session.execute(select(Redemption)).scalars()
-            ),
-            "allocations": sorted(
-                (a.id, a.reversed_milli)
-                for a in session.execute(select(RedemptionAllocation)).scalars()
-            ),
-            "reversals": session.execute(select(func.count(Reversal.id))).scalar_one(),
-        }
-
-
-def main_points(client: Any, owner_id: int = BECKY, program_id: int = DEMO_PROGRAM) -> int:
-    """The customer's Main balance, in thousandths."""
-    with client.app.state.session_factory() as session:
-        value = session.execute(
-            select(PointBalance.points_milli).where(
-                PointBalance.owner_type == "CUSTOMER",
-                PointBalance.owner_id == owner_id,
-                PointBalance.program_id == program_id,
-                PointBalance.category == "Main",
-            )
-        ).scalar_one_or_none()
-        return int(value or 0)
 
 
 def reversals_of(client: Any, code: str) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 workers sharing Postgres, or one on SQLite): together they never restore more than was
 redeemed."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conftest import DEMO_AUTH, audit_ok
+import pytest
 from reversal_builders import BECKY_MOBILE, REVERSE, redeem, reverse_body
+
+from tests.support import DEMO_AUTH, audit_ok
 
 ATTEMPTS = 20
 
@@ -33,9 +34,9 @@ def redeemable(http: Any, points: int) -> str:
 
 
 class TestConcurrentReversals:
+    @pytest.mark.live
     def test_restore_exactly_the_redeemed_amount(self, live_server_factory):
-        workers = 2 if os.environ.get("CAPEMU_TEST_DATABASE_URL") else 1
-        server = live_server_factory(workers=workers)
+        server = live_server_factory()
         with server.client() as http:
             # Becky holds 180 points after the seeded redemption 54ZNkA.
             partial = redeem(http, 30)

@@ -3,12 +3,11 @@ in parts, until Capillary answers 3802; balances and ledger are checked at every
 
 from typing import Any
 
-from conftest import DEMO_AUTH, audit_ok
 from reversal_builders import (
     BECKY,
     BECKY_MOBILE,
+    DEMO_PROGRAM,
     REDEEM,
-    main_points,
     reversals_of,
     reverse,
     reverse_body,
@@ -16,6 +15,7 @@ from reversal_builders import (
 from sqlalchemy import func, select
 
 from capillary_emulator.models import LedgerEntry, LedgerEvent
+from tests.support import DEMO_AUTH, audit_ok, main_points
 
 
 def ledger_of(client: Any, customer_id: int = BECKY) -> list[tuple[str, int]]:
@@ -41,7 +41,7 @@ SEEDED_LEDGER = [
 
 class TestRedeemThenReverse:
     def test_redeem_reverse_in_parts_then_already_reversed(self, client):
-        assert main_points(client) == 180_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 180_000
         assert ledger_of(client) == SEEDED_LEDGER
 
         redeemed = client.post(
@@ -63,7 +63,7 @@ class TestRedeemThenReverse:
         ).json()["response"]["responses"]["points"]
         code = redeemed["redemption_id"]
         assert redeemed["balance"] == 130
-        assert main_points(client) == 130_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 130_000
         assert ledger_of(client) == [*SEEDED_LEDGER, ("PointsRedemption", -50_000)]
         audit_ok(client)
 
@@ -71,7 +71,7 @@ class TestRedeemThenReverse:
         partial = reverse(client, reverse_body(code, 20)).json()
         assert partial["pointsReversed"] == 20.0
         assert partial["pointsReversedDetails"] == {"available": 20.0, "expired": 0.0}
-        assert main_points(client) == 150_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 150_000
         assert ledger_of(client)[-1] == ("PointsRedemptionReversal", 20_000)
         audit_ok(client)
 
@@ -80,7 +80,7 @@ class TestRedeemThenReverse:
         assert rest["pointsToBeReversed"] == 30.0
         assert rest["pointsReversed"] == 30.0
         assert rest["reversalId"] != partial["reversalId"]
-        assert main_points(client) == 180_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 180_000
         assert ledger_of(client) == [
             *SEEDED_LEDGER,
             ("PointsRedemption", -50_000),
@@ -100,7 +100,7 @@ class TestRedeemThenReverse:
                 "message": "Points reversal redeemed points already reversed.",
             }
         ]
-        assert main_points(client) == 180_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 180_000
         assert len(ledger_of(client)) == len(SEEDED_LEDGER) + 3
         audit_ok(client)
 
@@ -131,9 +131,9 @@ class TestRedeemThenReverse:
             headers=DEMO_AUTH,
         ).json()["response"]["responses"]["points"]
         assert redeemed["item_status"]["code"] == 800
-        assert main_points(client) == 140_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 140_000
 
         reversed_ = reverse(client, reverse_body(redeemed["redemption_id"])).json()
         assert reversed_["pointsReversed"] == 40.0
-        assert main_points(client) == 180_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 180_000
         audit_ok(client)

@@ -5,36 +5,35 @@ import re
 from typing import Any
 
 import pytest
-from conftest import DEMO_ORG, audit_ok
 from reversal_builders import (
     BECKY,
+    DEMO_PROGRAM,
     EXPIRY_PROGRAM,
+    REVERSAL_STATE,
     SAVER,
     SAVER_MOBILE,
     SEEDED,
     TOM,
     TOM_MOBILE,
-    assert_error,
-    load_expiry_org,
-    main_points,
+    expiry_org_seed,
     redeem,
     reversals_of,
     reverse,
     reverse_body,
-    snapshot,
 )
 from sqlalchemy import select
 
 from capillary_emulator import caches
 from capillary_emulator.models import Org
+from tests.support import DEMO_ORG, assert_error, audit_ok, load_org, main_points, snapshot
 
 CODE = re.compile(r"^[A-Za-z0-9]{6}$")
 
 
 def assert_refused(client: Any, body: Any, code: int, message: str, **kwargs: Any) -> None:
-    before = snapshot(client)
+    before = snapshot(client, REVERSAL_STATE)
     assert_error(reverse(client, body, **kwargs), code, message)
-    assert snapshot(client) == before
+    assert snapshot(client, REVERSAL_STATE) == before
     audit_ok(client)
 
 
@@ -64,7 +63,7 @@ class TestReverse:
             "warnings": [],
         }
         assert CODE.match(body["reversalId"])
-        assert main_points(client) == 190_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 190_000
         state = reversals_of(client, SEEDED)
         assert state["reversed"] == 10_000
         assert state["reversals"] == [
@@ -84,7 +83,7 @@ class TestReverse:
         body = reverse(client, reverse_body()).json()
         assert body["pointsToBeReversed"] == 20.0
         assert body["pointsReversed"] == 20.0
-        assert main_points(client) == 200_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 200_000
         audit_ok(client)
 
     def test_partial_reversals_until_the_redemption_is_used_up(self, client):
@@ -97,7 +96,7 @@ class TestReverse:
             7.5,
         ]
         assert len({first["reversalId"], second["reversalId"], rest["reversalId"]}) == 3
-        assert main_points(client) == 200_000
+        assert main_points(client, BECKY, DEMO_PROGRAM) == 200_000
         assert reversals_of(client, SEEDED)["reversed"] == 20_000
         assert_refused(
             client,
@@ -124,16 +123,16 @@ class TestReverse:
     def test_restores_into_the_lots_the_redemption_drew(self, client):
         code = redeem(client, 100, mobile=TOM_MOBILE)
         reverse(client, reverse_body(code, 40, value=TOM_MOBILE))
-        assert main_points(client, TOM) == 940_000
+        assert main_points(client, TOM, DEMO_PROGRAM) == 940_000
         # Tom's only lot expires in 365 days; the points restored into it expire with it.
         client.post("/_emulator/clock", json={"advance": "P366D"})
-        assert main_points(client, TOM) == 0
+        assert main_points(client, TOM, DEMO_PROGRAM) == 0
         audit_ok(client)
 
 
 class TestReverseExpiredPoints:
     def test_points_of_an_expired_lot_are_reported_and_not_restored(self, client):
-        auth = load_expiry_org(client)
+        auth = load_org(client, expiry_org_seed())
         code = redeem(client, 80, mobile=SAVER_MOBILE, auth=auth)
         # 50 came from the lot expiring in 365 days, 30 from the lot that never expires.
         assert main_points(client, SAVER, EXPIRY_PROGRAM) == 70_000
@@ -167,12 +166,12 @@ class TestReverseExpiredPoints:
     def test_a_fully_expired_redemption_restores_nothing(self, client):
         code = redeem(client, 100, mobile=TOM_MOBILE)
         client.post("/_emulator/clock", json={"advance": "P400D"})
-        assert main_points(client, TOM) == 0
+        assert main_points(client, TOM, DEMO_PROGRAM) == 0
 
         body = reverse(client, reverse_body(code, value=TOM_MOBILE)).json()
         assert body["pointsReversed"] == 100.0
         assert body["pointsReversedDetails"] == {"available": 0.0, "expired": 100.0}
-        assert main_points(client, TOM) == 0
+        assert main_points(client, TOM, DEMO_PROGRAM) == 0
         audit_ok(client)
 
 
@@ -199,7 +198,7 @@ class TestReverseRefusals:
         assert_refused(client, reverse_body(redemption_id, 1), 902, "Redemption ID does not exist.")
 
     def test_another_orgs_redemption_does_not_exist(self, client):
-        auth = load_expiry_org(client)
+        auth = load_org(client, expiry_org_seed())
         assert_refused(
             client,
             reverse_body(SEEDED, 1, value=SAVER_MOBILE),
@@ -251,7 +250,7 @@ class TestReverseRefusals:
 
     def test_warns_and_changes_nothing_when_reversal_is_disabled(self, client):
         set_demo_config(client, ALLOW_POINTS_REDEMPTION_REVERSAL=False)
-        before = snapshot(client)
+        before = snapshot(client, REVERSAL_STATE)
         response = reverse(client, reverse_body(points=10))
         assert response.status_code == 200
         body = response.json()
@@ -265,12 +264,12 @@ class TestReverseRefusals:
         assert body["pointsReversed"] == 0.0
         assert body["pointsReversedDetails"] == {"available": 0.0, "expired": 0.0}
         assert "reversalId" not in body
-        assert snapshot(client) == before
+        assert snapshot(client, REVERSAL_STATE) == before
         audit_ok(client)
 
     def test_rejects_a_body_that_is_not_an_object(self, client):
-        before = snapshot(client)
+        before = snapshot(client, REVERSAL_STATE)
         response = reverse(client, [reverse_body()])
         assert response.status_code == 400
         assert response.json()["errors"][0]["code"] == 400
-        assert snapshot(client) == before
+        assert snapshot(client, REVERSAL_STATE) == before

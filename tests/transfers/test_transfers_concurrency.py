@@ -2,13 +2,14 @@
 succeed, the rest get 804, points are conserved and the audit holds. Two server processes on
 Postgres (row locks across processes), one on SQLite (serialised writers)."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from conftest import is_postgres
-from transfer_builders import ORG, RECIPIENT, SENDER, TRANSFER, load_org, transfer_body
+import pytest
+from transfer_builders import ORG, RECIPIENT, SENDER, TRANSFER, org_seed, transfer_body
+
+from tests.support import load_org
 
 ATTEMPTS = 50
 AMOUNT = 10
@@ -27,11 +28,11 @@ def net_transferred(client: httpx.Client, auth: dict[str, str], user_id: int) ->
 
 
 class TestConcurrentTransfers:
+    @pytest.mark.live
     def test_never_spends_the_same_points_twice(self, live_server_factory):
-        url = os.environ.get("CAPEMU_TEST_DATABASE_URL", "")
-        server = live_server_factory(workers=2 if is_postgres(url) else 1)
+        server = live_server_factory()
         with server.client() as control:
-            auth = load_org(control, POINTS_TRANSFER_OTP_REQUIRED=False)
+            auth = load_org(control, org_seed(POINTS_TRANSFER_OTP_REQUIRED=False))
         body = transfer_body(AMOUNT)
 
         def attempt(_: int) -> dict[str, Any]:
@@ -63,11 +64,11 @@ class TestConcurrentTransfers:
             assert audit["ok"], audit["violations"]
             assert control.get("/_emulator/otps", params={"orgId": ORG}).json()["otps"] == []
 
+    @pytest.mark.live
     def test_one_code_pays_for_one_transfer_only(self, live_server_factory):
-        url = os.environ.get("CAPEMU_TEST_DATABASE_URL", "")
-        server = live_server_factory(workers=2 if is_postgres(url) else 1)
+        server = live_server_factory()
         with server.client() as control:
-            auth = load_org(control)
+            auth = load_org(control, org_seed())
             checked = control.post(
                 "/v2/points/isTransferrable", json=transfer_body(1, issueOtp=True), headers=auth
             )

@@ -3,7 +3,6 @@
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, DEMO_ORG
 from transfer_builders import (
     FRAUD,
     FRAUD_MOBILE,
@@ -14,25 +13,27 @@ from transfer_builders import (
     SENDER,
     SENDER_MOBILE,
     TRANSFER,
-    assert_error,
-    load_org,
+    org_seed,
     transfer_body,
 )
 
-from capillary_emulator import clock
-from capillary_emulator.models import Org, Program, Till
-from capillary_emulator.tenancy import Caller
-from capillary_emulator.transfer_core.movement import move_points
-from capillary_emulator.writer.core import Owner
+from tests.support import (
+    DEMO_AUTH,
+    DEMO_ORG,
+    assert_error,
+    load_org,
+    make_the_history_sample_transfer,
+)
 
 HISTORY = "/v2/points/transfer"
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(
-        client, POINTS_TRANSFER_OTP_REQUIRED=False, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False
+    seed = org_seed(
+        POINTS_TRANSFER_OTP_REQUIRED=False, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False
     )
+    return load_org(client, seed)
 
 
 def history(client: Any, auth: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -111,25 +112,8 @@ class TestCustomerHistory:
 
 
 class TestGroupHistory:
-    def group_transfer(self, session: Any) -> int:
-        org = session.get(Org, DEMO_ORG)
-        caller = Caller(org=org, till=session.get(Till, 15041276))
-        transfer, _ = move_points(
-            session,
-            caller=caller,
-            now=clock.now(session),
-            source=Owner("USERGROUP2", 2626),
-            target=Owner("CUSTOMER", 418400980),
-            program=session.get(Program, 765),
-            points_milli=10_000,
-            notes="notes123",
-            transferred_by=418400982,
-        )
-        session.commit()
-        return transfer.id
-
-    def test_group_form_of_the_seed_sample(self, client, session):
-        transfer_id = self.group_transfer(session)
+    def test_group_form_of_the_seed_sample(self, client, write_session):
+        transfer_id = make_the_history_sample_transfer(write_session)
         records = history(
             client,
             DEMO_AUTH,
@@ -152,8 +136,8 @@ class TestGroupHistory:
         )  # fmt: skip
         assert received["transferType"] == "ADDITION"
 
-    def test_group_by_external_id_and_other_program(self, client, session):
-        self.group_transfer(session)
+    def test_group_by_external_id_and_other_program(self, client, write_session):
+        make_the_history_sample_transfer(write_session)
         params = {"identifierName": "externalId", "identifierValue": "grp-2626",
                   "userEntityType": "usergroup2"}  # fmt: skip
         assert len(history(client, DEMO_AUTH, **params)) == 1

@@ -4,12 +4,14 @@ one behaviour for every endpoint, so "1" is true and "0" false here as elsewhere
 from typing import Any
 
 import pytest
-from transfer_builders import ISTRANSFERRABLE, load_org, otps_of, transfer_body
+from transfer_builders import ISTRANSFERRABLE, org_seed, otps_of, transfer_body
+
+from tests.support import load_org
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False)
+    return load_org(client, org_seed(CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False))
 
 
 class TestIssueOtpFlag:

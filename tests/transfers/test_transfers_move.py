@@ -5,7 +5,6 @@ and the breakup by earning program."""
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, audit_ok, basic_auth
 from sqlalchemy import select
 from transfer_builders import (
     ISTRANSFERRABLE,
@@ -17,19 +16,19 @@ from transfer_builders import (
     SENDER,
     SENDER_MOBILE,
     TRANSFER,
+    TRANSFER_STATE,
     identifier,
-    load_org,
-    main_points,
-    snapshot,
+    org_seed,
     transfer_body,
 )
 
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointsTransfer
+from tests.support import DEMO_AUTH, audit_ok, basic_auth, load_org, main_points, snapshot
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client, POINTS_TRANSFER_OTP_REQUIRED=False)
+    return load_org(client, org_seed(POINTS_TRANSFER_OTP_REQUIRED=False))
 
 
 def transfer(client: Any, auth: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -63,8 +62,8 @@ class TestTransfer:
             ],
         }
         assert isinstance(record["transferId"], int)
-        assert main_points(client, SENDER) == 75_000
-        assert main_points(client, RECIPIENT) == 25_000
+        assert main_points(client, SENDER, PROGRAM) == 75_000
+        assert main_points(client, RECIPIENT, PROGRAM) == 25_000
         audit_ok(client)
 
     def test_writes_one_pointstransfer_event_per_side(self, client, auth, session):
@@ -115,14 +114,14 @@ class TestTransfer:
 
     def test_whole_balance_can_move(self, client, auth):
         transfer(client, auth, transfer_body(100))
-        assert main_points(client, SENDER) == 0
+        assert main_points(client, SENDER, PROGRAM) == 0
         audit_ok(client)
 
     def test_fraction_is_cut_off_by_default(self, client, auth):
         record = transfer(client, auth, transfer_body(10.9))
         assert record["pointsTransferred"] == 10.0
-        assert main_points(client, SENDER) == 90_000
-        assert main_points(client, RECIPIENT) == 10_000
+        assert main_points(client, SENDER, PROGRAM) == 90_000
+        assert main_points(client, RECIPIENT, PROGRAM) == 10_000
 
     def test_numeric_string_amount(self, client, auth):
         assert transfer(client, auth, transfer_body("12"))["pointsTransferred"] == 12.0
@@ -191,7 +190,7 @@ class TestTransfer:
 
 class TestIsTransferrable:
     def test_changes_nothing_without_issue_otp(self, client, auth):
-        before = snapshot(client)
+        before = snapshot(client, TRANSFER_STATE)
         response = client.post(ISTRANSFERRABLE, json=transfer_body(100), headers=auth)
         data = response.json()["data"][0]
         assert data["transferrable"] is True
@@ -201,7 +200,7 @@ class TestIsTransferrable:
             {"type": "mobile", "value": "91" + RECIPIENT_MOBILE},
             {"type": "email", "value": "rita@example.com"},
         ]
-        assert snapshot(client) == before
+        assert snapshot(client, TRANSFER_STATE) == before
 
     def test_echoes_whole_points_after_cutting_the_fraction(self, client, auth):
         response = client.post(ISTRANSFERRABLE, json=transfer_body(10.5), headers=auth)

@@ -7,37 +7,37 @@ import re
 from typing import Any
 
 import pytest
-from conftest import audit_ok
 from transfer_builders import (
     FRAUD_MOBILE,
     ISSUE_OTP,
     ISTRANSFERRABLE,
+    PROGRAM,
     RECIPIENT,
     RECIPIENT_MOBILE,
     SENDER,
     TRANSFER,
-    assert_error,
+    TRANSFER_STATE,
     issue_code,
-    load_org,
-    main_points,
+    org_seed,
     otps_of,
-    snapshot,
     transfer_body,
 )
+
+from tests.support import assert_error, audit_ok, load_org, main_points, snapshot
 
 INVALID_CODE = "Unable to redeem. Validation code is invalid."
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False)
+    return load_org(client, org_seed(CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False))
 
 
 def assert_code_refused(client: Any, auth: dict[str, str], body: dict[str, Any]) -> None:
-    before = snapshot(client)
+    before = snapshot(client, TRANSFER_STATE)
     response = client.post(TRANSFER, json=body, headers=auth)
     assert_error(response, 808, INVALID_CODE)
-    after = snapshot(client)
+    after = snapshot(client, TRANSFER_STATE)
     for part in ("balances", "lots", "ledger_entries", "transfers"):
         assert after[part] == before[part], part
     audit_ok(client)
@@ -100,8 +100,8 @@ class TestUsing:
         code = issue_code(client, auth)
         response = client.post(TRANSFER, json=transfer_body(code=code), headers=auth)
         assert response.json()["errors"] == []
-        assert main_points(client, SENDER) == 90_000
-        assert main_points(client, RECIPIENT) == 10_000
+        assert main_points(client, SENDER, PROGRAM) == 90_000
+        assert main_points(client, RECIPIENT, PROGRAM) == 10_000
         assert otps_of(client)[0]["used"] is True
         audit_ok(client)
 
@@ -112,9 +112,9 @@ class TestUsing:
 
     def test_rejects_missing_code(self, client, auth):
         issue_code(client, auth)
-        before = snapshot(client)
+        before = snapshot(client, TRANSFER_STATE)
         assert_code_refused(client, auth, transfer_body())
-        assert snapshot(client)["otps"] == before["otps"]
+        assert snapshot(client, TRANSFER_STATE)["otps"] == before["otps"]
 
     def test_rejects_code_when_none_was_issued(self, client, auth):
         assert_code_refused(client, auth, transfer_body(code="ABC123"))
@@ -187,13 +187,13 @@ class TestUsing:
 
 class TestOtpSwitchedOff:
     def test_transfer_needs_no_code(self, client):
-        auth = load_org(client, POINTS_TRANSFER_OTP_REQUIRED=False)
+        auth = load_org(client, org_seed(POINTS_TRANSFER_OTP_REQUIRED=False))
         response = client.post(TRANSFER, json=transfer_body(), headers=auth)
         assert response.json()["errors"] == []
-        assert main_points(client, SENDER) == 90_000
+        assert main_points(client, SENDER, PROGRAM) == 90_000
         audit_ok(client)
 
     def test_a_code_sent_anyway_is_ignored(self, client):
-        auth = load_org(client, POINTS_TRANSFER_OTP_REQUIRED=False)
+        auth = load_org(client, org_seed(POINTS_TRANSFER_OTP_REQUIRED=False))
         response = client.post(TRANSFER, json=transfer_body(code="NOPE00"), headers=auth)
         assert response.json()["errors"] == []

@@ -4,7 +4,6 @@ that nothing changed (balances, lots, ledger, transfer journal, OTPs)."""
 from typing import Any
 
 import pytest
-from conftest import DEMO_AUTH, audit_ok, basic_auth
 from transfer_builders import (
     FRAUD,
     FRAUD_MOBILE,
@@ -18,13 +17,14 @@ from transfer_builders import (
     SENDER,
     SENDER_MOBILE,
     TRANSFER,
-    assert_error,
+    TRANSFER_STATE,
     identifier,
     issue_code,
-    load_org,
-    snapshot,
+    org_seed,
     transfer_body,
 )
+
+from tests.support import DEMO_AUTH, assert_error, audit_ok, basic_auth, load_org, snapshot
 
 BOTH = pytest.mark.parametrize("path", [ISTRANSFERRABLE, TRANSFER, ISSUE_OTP])
 
@@ -38,16 +38,16 @@ def assert_rejected(
     message: str,
     status: int = 200,
 ) -> None:
-    before = snapshot(client)
+    before = snapshot(client, TRANSFER_STATE)
     response = client.post(path, json=body, headers=auth)
     assert_error(response, code, message, status)
-    assert snapshot(client) == before
+    assert snapshot(client, TRANSFER_STATE) == before
     audit_ok(client)
 
 
 @pytest.fixture
 def auth(client: Any) -> dict[str, str]:
-    return load_org(client)
+    return load_org(client, org_seed())
 
 
 class TestParties:
@@ -123,7 +123,7 @@ class TestParties:
         )
 
     def test_fraud_is_not_checked_while_the_key_is_off(self, client):
-        auth = load_org(client, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False)
+        auth = load_org(client, org_seed(CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=False))
         body = transfer_body(sender=FRAUD_MOBILE)
         checked = client.post(ISTRANSFERRABLE, json=body, headers=auth).json()
         assert checked["errors"] == []
@@ -136,7 +136,7 @@ class TestParties:
 
     @pytest.mark.parametrize("value", ["sometimes", [True]])
     def test_rejects_fraud_key_set_wrong(self, client, value):
-        auth = load_org(client, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=value)
+        auth = load_org(client, org_seed(CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=value))
         assert_rejected(
             client,
             TRANSFER,
@@ -148,7 +148,7 @@ class TestParties:
         )
 
     def test_rejects_fraud_key_without_value(self, client):
-        auth = load_org(client, CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=None)
+        auth = load_org(client, org_seed(CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER=None))
         assert_rejected(
             client,
             ISTRANSFERRABLE,
@@ -279,7 +279,7 @@ class TestAmount:
 
     @BOTH
     def test_rejects_fraction_when_the_org_says_so(self, client, path):
-        auth = load_org(client, POINTS_TRANSFER_REJECT_FRACTIONAL=True)
+        auth = load_org(client, org_seed(POINTS_TRANSFER_REJECT_FRACTIONAL=True))
         assert_rejected(client, path, transfer_body(10.5), auth, 807, self.NOT_WHOLE)
 
 
@@ -340,7 +340,7 @@ class TestBalance:
 class TestOrgSwitches:
     @BOTH
     def test_rejects_when_transfers_are_not_allowed(self, client, path):
-        auth = load_org(client, ALLOW_POINTS_TRANSFER=False)
+        auth = load_org(client, org_seed(ALLOW_POINTS_TRANSFER=False))
         assert_rejected(
             client,
             path,
@@ -351,7 +351,7 @@ class TestOrgSwitches:
         )
 
     def test_rejects_when_a_switch_is_not_a_boolean(self, client):
-        auth = load_org(client, ALLOW_POINTS_TRANSFER="perhaps")
+        auth = load_org(client, org_seed(ALLOW_POINTS_TRANSFER="perhaps"))
         assert_rejected(
             client,
             TRANSFER,
@@ -399,11 +399,11 @@ class TestMalformedRequests:
     @pytest.mark.parametrize("path", [ISTRANSFERRABLE, TRANSFER, ISSUE_OTP])
     @pytest.mark.parametrize("body", [[], "text", 5, None])
     def test_never_answers_500(self, client, auth, path, body):
-        before = snapshot(client)
+        before = snapshot(client, TRANSFER_STATE)
         response = client.post(path, json=body, headers=auth)
         assert response.status_code in (200, 400), response.text
         assert response.json()["errors"], response.text
-        assert snapshot(client) == before
+        assert snapshot(client, TRANSFER_STATE) == before
 
     def test_requires_credentials(self, client):
         response = client.post(TRANSFER, json=transfer_body())

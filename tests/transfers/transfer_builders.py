@@ -1,12 +1,7 @@
-"""Builders for the transfer tests: an extra org loaded through POST /_emulator/seed, request
-bodies, and a snapshot of everything a failed request must leave untouched."""
+"""Builders for the transfer tests: an extra org to load through POST /_emulator/seed, request
+bodies, and what a failed request must leave untouched."""
 
 from typing import Any
-
-from conftest import assert_error, basic_auth  # noqa: F401  (re-exported)
-from sqlalchemy import func, select
-
-from capillary_emulator.models import LedgerEntry, Otp, PointAward, PointBalance, PointsTransfer
 
 ORG = 700001
 PASSWORD = "secret-700"
@@ -29,6 +24,9 @@ NON_LOYALTY_MOBILE = "9800000005"
 ISTRANSFERRABLE = "/v2/points/isTransferrable"
 TRANSFER = "/v2/points/transfer"
 ISSUE_OTP = "/v2/points/issuePointsTransferOtp"
+
+TRANSFER_STATE = ("balances", "lots", "ledger_entries", "transfers", "otps")
+"""The parts of `snapshot` a failed transfer request must leave untouched."""
 
 BASE_CONFIG = {
     "ALLOW_POINTS_TRANSFER": True,
@@ -86,13 +84,6 @@ def org_seed(org_id: int = ORG, **config: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_org(client: Any, org_id: int = ORG, **config: Any) -> dict[str, str]:
-    """Load the org and return its till's Basic auth headers."""
-    response = client.post("/_emulator/seed", json=org_seed(org_id, **config))
-    assert response.status_code == 200, response.text
-    return basic_auth(f"till-{org_id}", PASSWORD)
-
-
 def identifier(kind: str, value: object) -> dict[str, Any]:
     return {"type": kind, "value": value}
 
@@ -128,38 +119,3 @@ def issue_code(client: Any, auth: dict[str, str], body: dict[str, Any] | None = 
     response = client.post(ISTRANSFERRABLE, json={**body, "issueOtp": True}, headers=auth)
     assert response.json()["errors"] == [], response.text
     return str(otps_of(client, body["fromCustomerIdentifier"]["value"])[0]["code"])
-
-
-def snapshot(client: Any) -> dict[str, Any]:
-    """Balances, lots, ledger, transfer journal and OTP state, read in a short transaction
-    (on SQLite an open transaction would hold the write lock the app needs)."""
-    with client.app.state.session_factory() as session:
-        return {
-            "balances": sorted(
-                (b.owner_type, b.owner_id, b.program_id, b.category, b.points_milli)
-                for b in session.execute(select(PointBalance)).scalars()
-            ),
-            "lots": sorted(
-                (a.id, a.remaining_milli) for a in session.execute(select(PointAward)).scalars()
-            ),
-            "ledger_entries": session.execute(select(func.count(LedgerEntry.id))).scalar_one(),
-            "transfers": session.execute(select(func.count(PointsTransfer.id))).scalar_one(),
-            "otps": sorted(
-                (o.id, o.code, o.used_at, o.failed_attempts)
-                for o in session.execute(select(Otp)).scalars()
-            ),
-        }
-
-
-def main_points(client: Any, owner_id: int, program_id: int = PROGRAM) -> int:
-    """The owner's Main balance, in thousandths."""
-    with client.app.state.session_factory() as session:
-        value = session.execute(
-            select(PointBalance.points_milli).where(
-                PointBalance.owner_type == "CUSTOMER",
-                PointBalance.owner_id == owner_id,
-                PointBalance.program_id == program_id,
-                PointBalance.category == "Main",
-            )
-        ).scalar_one_or_none()
-        return int(value or 0)

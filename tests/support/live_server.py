@@ -1,0 +1,73 @@
+"""`capillary-emulator serve` as a real process over HTTP, for the tests marked `live`."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SERVE_COMMAND = ["capillary-emulator", "serve"]
+"""The start command of the docker image and compose file; live servers run exactly this."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`capillary-emulator serve` as a real process over HTTP."""
+
+    def __init__(self, database_url: str, workers: int = 1, env: dict[str, str] | None = None):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "CAPEMU_DATABASE_URL": database_url,
+            "CAPEMU_LOG_LEVEL": "warning",
+            **(env or {}),
+        }
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> "LiveServer":
+        executable = str(Path(sys.executable).parent / SERVE_COMMAND[0])
+        self.process = subprocess.Popen(
+            [executable, *SERVE_COMMAND[1:], "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(self.workers)],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    self.process.stderr.read().decode() if self.process.stderr else ""
+                )
+            try:
+                if httpx.get(self.base_url + "/_emulator/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("emulator did not become healthy")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
