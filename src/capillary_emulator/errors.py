@@ -1,9 +1,8 @@
 """One class per Capillary code: the code, its message template and, where fixed, the HTTP status.
 
 `http_status = None` marks a business or lookup failure: Capillary answers those with HTTP 200
-and `errors[]` (the `CAPEMU_BUSINESS_ERROR_STATUS` setting switches them to 400).
-Messages are Capillary's own wording; `{placeholders}` are filled from keyword arguments.
-"""
+and `errors[]` (the `CAPEMU_BUSINESS_ERROR_STATUS` setting switches them to 400). Messages are
+Capillary's own wording; `{placeholders}` are filled from keyword arguments."""
 
 from typing import Any, ClassVar
 
