@@ -4,8 +4,9 @@
 
 Runs the emulator in-process (its ASGI app through httpx, no HTTP server) on a fresh SQLite
 file (or --database-url), seeds the bench org, counts the statements each benchmark request
-executes (a SQLAlchemy `before_cursor_execute` listener), lists one transfer's statements, and,
-unless --count-only, profiles a batch of transfers with pyinstrument (`pip install pyinstrument`).
+executes (a SQLAlchemy `before_cursor_execute` listener and `store.sql.OBSERVERS`), lists one
+transfer's statements, and, unless --count-only, profiles a batch of transfers with pyinstrument
+(`pip install pyinstrument`).
 """
 
 import argparse
@@ -47,6 +48,7 @@ async def _measure(
 
     from capillary_emulator.config import DEMO_SEED_FILE, Settings
     from capillary_emulator.main import create_app
+    from capillary_emulator.store import sql as store_sql
 
     app = create_app(Settings(database_url=database_url, seed_file=DEMO_SEED_FILE))
     statements: list[str] = []
@@ -60,6 +62,9 @@ async def _measure(
             @event.listens_for(app.state.engine, "before_cursor_execute")
             def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
                 statements.append(statement)
+
+            # Statements the data-access layer runs on the DB-API driver bypass SQLAlchemy.
+            store_sql.OBSERVERS.append(statements.append)
 
             async def send(method: str, path: str, body: Any) -> None:
                 response = await client.request(method, path, json=body, headers=headers)

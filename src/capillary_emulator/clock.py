@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from capillary_emulator.models import EmulatorState
+from capillary_emulator.store.control import read_state
+from capillary_emulator.store.sql import Db
 
 STATE_ID = 1
 
@@ -29,13 +31,7 @@ class ClockReading:
 
 
 def read_clock(session: Session) -> ClockReading:
-    row = session.execute(
-        select(
-            EmulatorState.clock_offset_us,
-            EmulatorState.frozen_at,
-            EmulatorState.control_generation,
-        ).where(EmulatorState.id == STATE_ID)
-    ).first()
+    row = read_state(Db(session), STATE_ID)
     if row is None:
         return ClockReading(system_now(), False)
     offset_us, frozen_at, generation = row

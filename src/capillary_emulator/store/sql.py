@@ -1,0 +1,184 @@
+"""`Statement`: a Core statement compiled once per dialect; `Db`: runs them on the raw driver.
+
+SQLAlchemy's per-execution work (compilation cache lookups, parameter and result processing,
+the ORM's unit of work) costs more than SQLite itself on the emulator's short transactions, so
+the hot path keeps only what the driver needs: the SQL string, the order of its parameters
+(positional paramstyles), and which result columns want converting back (times, booleans).
+
+Times follow `db.UTCDateTime`: bound as naive UTC (on SQLite as SQLAlchemy's own text format,
+so that comparisons and ordering match the rows it wrote), handed out timezone-aware.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+
+from capillary_emulator.db import UTCDateTime
+
+Row = tuple[Any, ...]
+Params = Mapping[str, Any]
+
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+"""SQLAlchemy's storage format for DATETIME on SQLite (always with microseconds)."""
+
+
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(SQLITE_TIME_FORMAT)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def _boolean(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    positions: tuple[str, ...] | None
+    """Parameter names in order, for a positional paramstyle (sqlite3's qmark); None for named."""
+    time_params: frozenset[str]
+    fixed: dict[str, Any]
+    """Values the statement itself binds (`column == 1`), added to every call's parameters."""
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """(column index, converter) for the result columns that need one."""
+
+
+class Statement:
+    """A named Core statement, built lazily and compiled once per dialect.
+
+    `build` returns the statement with `bindparam`s for every value; nothing is expanded per
+    call, so the compiled string is the same for every execution.
+    """
+
+    def __init__(self, name: str, build: Callable[[], Executable]) -> None:
+        self.name = name
+        self._build = build
+        self._statement: Executable | None = None
+        self._compiled: dict[str, Compiled] = {}
+
+    def __repr__(self) -> str:
+        return f"Statement({self.name!r})"
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = self._compile(dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> Compiled:
+        if self._statement is None:
+            self._statement = self._build()
+        compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        time_params = frozenset(
+            name for name, bind in compiled.binds.items() if isinstance(bind.type, UTCDateTime)
+        )
+        converters: list[tuple[int, Callable[[Any], Any]]] = []
+        columns = getattr(self._statement, "exported_columns", ())
+        for index, column in enumerate(columns):
+            if isinstance(column.type, UTCDateTime):
+                converters.append((index, _aware))
+            elif isinstance(column.type, Boolean) and dialect.name == "sqlite":
+                converters.append((index, _boolean))
+        positions = tuple(compiled.positiontup) if compiled.positional else None
+        fixed = {
+            name: bind.effective_value
+            for name, bind in compiled.binds.items()
+            if bind.value is not None or bind.callable is not None
+        }
+        return Compiled(compiled.string, positions, time_params, fixed, tuple(converters))
+
+
+StatementObserver = Callable[[str], None]
+OBSERVERS: list[StatementObserver] = []
+"""Called with the SQL of every statement `Db` runs (the bench counts statements with it; the
+driver-level calls never reach SQLAlchemy's `before_cursor_execute`). Empty in normal use."""
+
+
+class Db:
+    """The request's DB-API connection, inside the transaction of its SQLAlchemy session.
+
+    Every call is one round trip. Rows come back as tuples in the statement's column order.
+    """
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        self.dialect: Dialect = connection.dialect
+        self.is_sqlite = self.dialect.name == "sqlite"
+        self.raw: Any = connection.connection.driver_connection
+        self._time = _sqlite_time if self.is_sqlite else _naive_utc
+
+    def _params(self, compiled: Compiled, params: Params) -> Any:
+        if compiled.fixed:
+            params = {**compiled.fixed, **params}
+        if compiled.time_params:
+            params = {
+                k: (self._time(v) if k in compiled.time_params and v is not None else v)
+                for k, v in params.items()
+            }
+        if compiled.positions is not None:
+            return tuple(params[name] for name in compiled.positions)
+        return params
+
+    def _rows(self, compiled: Compiled, raw_rows: Iterable[Sequence[Any]]) -> list[Row]:
+        if not compiled.converters:
+            return [tuple(r) for r in raw_rows]
+        rows = []
+        for raw in raw_rows:
+            row = list(raw)
+            for index, convert in compiled.converters:
+                row[index] = convert(row[index])
+            rows.append(tuple(row))
+        return rows
+
+    def _compiled(self, statement: Statement) -> Compiled:
+        compiled = statement.compiled(self.dialect)
+        for observe in OBSERVERS:
+            observe(compiled.sql)
+        return compiled
+
+    def rows(self, statement: Statement, **params: Any) -> list[Row]:
+        compiled = self._compiled(statement)
+        cursor = self.raw.execute(compiled.sql, self._params(compiled, params))
+        return self._rows(compiled, cursor.fetchall())
+
+    def first(self, statement: Statement, **params: Any) -> Row | None:
+        found = self.rows(statement, **params)
+        return found[0] if found else None
+
+    def scalar(self, statement: Statement, **params: Any) -> Any:
+        row = self.first(statement, **params)
+        return None if row is None else row[0]
+
+    def execute(self, statement: Statement, **params: Any) -> int:
+        """A statement without result rows; the number of rows it changed."""
+        compiled = self._compiled(statement)
+        cursor = self.raw.execute(compiled.sql, self._params(compiled, params))
+        return int(cursor.rowcount)
+
+    def execute_many(self, statement: Statement, rows: Sequence[Params]) -> None:
+        """One statement for many parameter sets (`executemany`), no result rows."""
+        if not rows:
+            return
+        compiled = self._compiled(statement)
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(compiled.sql, [self._params(compiled, r) for r in rows])
+        finally:
+            cursor.close()
