@@ -1,20 +1,21 @@
 """Basic (till code + md5 of the password) and OAuth token resolution -> org and till.
 
-Every call here reads the database; `caches.WorkerCaches` keeps what it resolves per worker.
+Every call here reads the database (one statement: the till, its org and the org's programs);
+`caches.WorkerCaches` keeps what it resolves per worker.
 """
 
 import base64
 import binascii
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import AuthenticationFailedError, OAuthTokenFailedError
-from capillary_emulator.models import OAuthClient, OAuthToken, Org, Program, Till
+from capillary_emulator.store import auth as store
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller, OrgInfo, ProgramInfo, TillInfo
 
 OAUTH_HEADER = "x-cap-api-oauth-token"
@@ -23,19 +24,31 @@ OAUTH_HEADER = "x-cap-api-oauth-token"
 def authenticate(
     session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
 ) -> Caller:
+    return authenticate_until(
+        session, authorization=authorization, oauth_token=oauth_token, now=now
+    )[0]
+
+
+def authenticate_until(
+    session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
+) -> tuple[Caller, datetime | None]:
+    """The caller, and for a token when it stops working (None for Basic: until invalidated)."""
     if oauth_token:
-        caller = _from_token(session, oauth_token, now)
+        found = store.caller_of_token(Db(session), oauth_token)
+        if found is None or found.expires_at is None or found.expires_at <= now:
+            raise AuthenticationFailedError()
     elif authorization:
-        caller = _from_basic(session, authorization)
+        code, password_md5 = _basic_credentials(authorization)
+        found = store.caller_of_till(Db(session), code)
+        if found is None or not secrets.compare_digest(found.password_md5, password_md5):
+            raise AuthenticationFailedError()
     else:
         raise AuthenticationFailedError()
-    programs = session.execute(select(Program).where(Program.org_id == caller.org.id)).scalars()
-    return replace(
-        caller, programs=MappingProxyType({p.id: ProgramInfo.from_row(p) for p in programs})
-    )
+    return _caller(found), found.expires_at
 
 
-def _from_basic(session: Session, authorization: str) -> Caller:
+def _basic_credentials(authorization: str) -> tuple[str, str]:
+    """(till code, lower-case md5 of the password) from a Basic header; 401 when malformed."""
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic" or not encoded:
         raise AuthenticationFailedError()
@@ -46,31 +59,21 @@ def _from_basic(session: Session, authorization: str) -> Caller:
     code, sep, password_md5 = decoded.partition(":")
     if not sep:
         raise AuthenticationFailedError()
-    row = session.execute(
-        select(Till, Org).join(Org, Org.id == Till.org_id).where(Till.code == code)
-    ).first()
-    if row is None or not secrets.compare_digest(row[0].password_md5, password_md5.lower()):
-        raise AuthenticationFailedError()
-    return Caller(org=OrgInfo.from_row(row[1]), till=TillInfo.from_row(row[0]))
+    return code, password_md5.lower()
 
 
-def _from_token(session: Session, token: str, now: datetime) -> Caller:
-    row = session.execute(
-        select(OAuthToken.expires_at, Till, Org)
-        .join(Till, Till.id == OAuthToken.till_id)
-        .join(Org, Org.id == OAuthToken.org_id)
-        .where(OAuthToken.token == token)
-    ).first()
-    if row is None or row[0] <= now:
-        raise AuthenticationFailedError()
-    return Caller(org=OrgInfo.from_row(row[2]), till=TillInfo.from_row(row[1]))
+def _caller(found: store.CallerRows) -> Caller:
+    programs = {p["id"]: ProgramInfo(**p) for p in found.programs}
+    return Caller(
+        org=OrgInfo(**found.org),
+        till=TillInfo(**found.till),
+        programs=MappingProxyType(programs),
+    )
 
 
 def token_expiry(session: Session, token: str) -> datetime | None:
     """When a token stops working, on the emulator clock (the caller cache keeps it that long)."""
-    return session.execute(
-        select(OAuthToken.expires_at).where(OAuthToken.token == token)
-    ).scalar_one_or_none()
+    return store.token_expiry(Db(session), token)
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,19 @@ class IssuedToken:
 
 
 def issue_oauth_token(session: Session, *, key: str, secret: str, now: datetime) -> IssuedToken:
-    client = session.execute(select(OAuthClient).where(OAuthClient.key == key)).scalar_one_or_none()
+    db = Db(session)
+    client = store.oauth_client(db, key)
     if client is None or not secrets.compare_digest(client.secret, secret):
         raise OAuthTokenFailedError()
     # Capillary issues an RS256 JWT; clients treat it as opaque, so an opaque random token
     # with the same lifetime semantics is enough and needs no key material.
     token = "capemu." + secrets.token_urlsafe(32)
-    session.add(
-        OAuthToken(
-            token=token,
-            org_id=client.org_id,
-            till_id=client.till_id,
-            issued_at=now,
-            expires_at=now + timedelta(seconds=client.ttl_seconds),
-        )
+    store.insert_token(
+        db,
+        token=token,
+        org_id=client.org_id,
+        till_id=client.till_id,
+        issued_at=now,
+        expires_at=now + timedelta(seconds=client.ttl_seconds),
     )
     return IssuedToken(access_token=token, ttl_seconds=client.ttl_seconds)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.auth import authenticate, token_expiry
+from capillary_emulator.auth import authenticate_until
 from capillary_emulator.clock import STATE_ID, ClockReading
 from capillary_emulator.models import EmulatorFault, EmulatorState
 from capillary_emulator.tenancy import Caller
@@ -115,11 +115,10 @@ class WorkerCaches:
             expires_at, caller = cached
             if expires_at is None or now < expires_at:
                 return caller
-        caller = authenticate(
+        caller, expires_at = authenticate_until(
             session, authorization=authorization, oauth_token=oauth_token, now=now
         )
         if len(self._callers) >= self.CALLER_LIMIT:
             self._callers.clear()
-        expires_at = token_expiry(session, oauth_token) if oauth_token else None
         self._callers[key] = (expires_at, caller)
         return caller

@@ -4,17 +4,14 @@ tests read them from GET /_emulator/otps."""
 
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer
 from capillary_emulator.errors import (
     CapillaryError,
-    CustomerNotFoundError,
     InvalidValidationCodeError,
     OtpInvalidActionError,
     OtpInvalidChannelError,
@@ -24,7 +21,6 @@ from capillary_emulator.errors import (
     OtpMissingError,
 )
 from capillary_emulator.inputs import mobile_candidates
-from capillary_emulator.models import Customer, CustomerIdentifier, Otp
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.schemas import (
     GenerateOtpBody,
@@ -33,10 +29,22 @@ from capillary_emulator.otp.schemas import (
     OtpValidated,
     ValidateOtpBody,
 )
+from capillary_emulator.store import otp as store
+from capillary_emulator.store.customer_lookup import FoundCustomer, find_customer
+from capillary_emulator.store.otp import OtpCode
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import OrgInfo
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 6
+
+
+class HasId(Protocol):
+    """Whoever a code is for: a customer row or a found customer, only its id is used."""
+
+    @property
+    def id(self) -> int: ...
+
 
 POINTS_TRANSFER = "POINTSTRANSFER"
 REGISTRATION = "REGISTRATION"
@@ -65,87 +73,73 @@ def new_code() -> str:
 
 
 def _live_otp(
-    session: Session,
+    db: Db,
     *,
     org: OrgInfo,
     customer_id: int | None,
     action: str,
     now: datetime,
     entity: tuple[str, str] | None = None,
-) -> Otp | None:
+) -> OtpCode | None:
     """The newest code of this customer (or, unbound, of this entity) for the action that can
     still be used."""
-    max_attempts = OrgConfig(org.config).integer("OTP_MAX_ATTEMPTS")
-    query = select(Otp).where(
-        Otp.org_id == org.id,
-        Otp.action == action,
-        Otp.used_at.is_(None),
-        Otp.expires_at > now,
-        Otp.failed_attempts < max_attempts,
+    return store.live_code(
+        db,
+        org_id=org.id,
+        action=action,
+        now=now,
+        max_attempts=OrgConfig(org.config).integer("OTP_MAX_ATTEMPTS"),
+        customer_id=customer_id,
+        entity=entity,
     )
-    if customer_id is not None:
-        query = query.where(Otp.customer_id == customer_id)
-    elif entity is not None:
-        query = query.where(
-            Otp.customer_id.is_(None),
-            Otp.entity_type == entity[0],
-            Otp.entity_value == entity[1],
-        )
-    else:
-        return None
-    return session.execute(
-        query.order_by(Otp.issued_at.desc(), Otp.id.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 def issue_otp(
     session: Session,
     *,
     org: OrgInfo,
-    customer: Customer | None,
+    customer: HasId | None,
     action: str,
     now: datetime,
     entity_type: str | None = None,
     entity_value: str | None = None,
-) -> Otp:
+    contacts: Mapping[str, str] | None = None,
+) -> OtpCode:
     """A code for the customer and action; asking again while one is valid returns the same code.
 
     Without a customer (a REGISTRATION code for someone not yet registered) the code is bound
-    to the entity (`entity_type`, `entity_value`) instead.
+    to the entity (`entity_type`, `entity_value`) instead. Without an entity the code goes to
+    the customer's mobile (else email): `contacts` when the caller has read them already.
     """
+    db = Db(session)
     customer_id = customer.id if customer is not None else None
     entity = (entity_type, entity_value) if entity_type and entity_value else None
     existing = _live_otp(
-        session, org=org, customer_id=customer_id, action=action, now=now, entity=entity
+        db, org=org, customer_id=customer_id, action=action, now=now, entity=entity
     )
     if existing is not None:
         return existing
     if entity_value is None and customer is not None:
-        contacts = dict(
-            session.execute(
-                select(CustomerIdentifier.type, CustomerIdentifier.value).where(
-                    CustomerIdentifier.customer_id == customer.id,
-                    CustomerIdentifier.type.in_(("mobile", "email")),
-                )
-            ).all()
-        )
+        if contacts is None:
+            contacts = store.contacts(db, customer.id)
         entity_type = "MOBILE" if "mobile" in contacts else "EMAIL"
         entity_value = contacts.get("mobile") or contacts.get("email", "")
     validity = OrgConfig(org.config).integer("OTP_VALIDITY_SECONDS")
-    otp = Otp(
+    code = new_code()
+    otp_id = store.insert_code(
+        db,
         org_id=org.id,
         customer_id=customer_id,
         action=action,
-        code=new_code(),
+        code=code,
         entity_type=entity_type or "MOBILE",
         entity_value=entity_value or "",
         issued_at=now,
         expires_at=now + timedelta(seconds=validity),
+        used_at=None,
         failed_attempts=0,
     )
-    session.add(otp)
-    session.flush()
-    return otp
+    return OtpCode(otp_id, code)
 
 
 def _code_text(code: object) -> str | None:
@@ -155,32 +149,17 @@ def _code_text(code: object) -> str | None:
     return text or None
 
 
-def _count_wrong_attempt(session: Session, otp: Otp) -> None:
-    session.execute(
-        update(Otp).where(Otp.id == otp.id).values(failed_attempts=Otp.failed_attempts + 1)
-    )
-
-
-def _claim(session: Session, otp: Otp, now: datetime) -> bool:
-    """Mark the code used unless a concurrent request already did (single use on Postgres too:
-    the second UPDATE waits for the first to commit, then finds `used_at` set)."""
-    result = session.execute(
-        update(Otp).where(Otp.id == otp.id, Otp.used_at.is_(None)).values(used_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def consume_otp(
     session: Session,
     *,
     org: OrgInfo,
-    customer: Customer,
+    customer: HasId,
     action: str,
     code: object,
     now: datetime,
     error: type[CapillaryError] = InvalidValidationCodeError,
     before_use: Callable[[], None] | None = None,
-) -> Otp:
+) -> OtpCode:
     """Check `code` against the customer's live code for `action` and mark it used.
 
     A missing, wrong, expired, used or someone else's code raises `error`. A wrong code counts as
@@ -188,18 +167,19 @@ def consume_otp(
     write before the code is used up: `before_use` runs once the code is known right, so that
     whatever it refuses leaves the code unused without a savepoint.
     """
-    live = _live_otp(session, org=org, customer_id=customer.id, action=action, now=now)
+    db = Db(session)
+    live = _live_otp(db, org=org, customer_id=customer.id, action=action, now=now)
     text = _code_text(code)
     if live is None or text is None:
         raise error()
     if not secrets.compare_digest(live.code.upper(), text.upper()):
-        _count_wrong_attempt(session, live)
+        store.count_wrong_attempt(db, live.id)
         failure = error()
         failure.keep_changes = True
         raise failure
     if before_use is not None:
         before_use()
-    if not _claim(session, live, now):
+    if not store.claim(db, live.id, now):
         raise error()
     return live
 
@@ -212,19 +192,19 @@ def _action(raw: object) -> str:
 
 
 def _request_of(
-    session: Session, *, org: OrgInfo, body: OtpRequest
-) -> tuple[str, Customer | None, tuple[str, str]]:
+    db: Db, *, org: OrgInfo, body: OtpRequest
+) -> tuple[str, FoundCustomer | None, tuple[str, str]]:
     """The action, the customer and the stored entity both OTP endpoints are asked about."""
     action = _action(body.action)
     customer, entity = _entity(
-        session, org=org, entity_type=body.entityType, entity_value=body.entityValue, action=action
+        db, org=org, entity_type=body.entityType, entity_value=body.entityValue, action=action
     )
     return action, customer, entity
 
 
 def _entity(
-    session: Session, *, org: OrgInfo, entity_type: object, entity_value: object, action: str
-) -> tuple[Customer | None, tuple[str, str]]:
+    db: Db, *, org: OrgInfo, entity_type: object, entity_value: object, action: str
+) -> tuple[FoundCustomer | None, tuple[str, str]]:
     """The customer the entity names, and the entity in its stored form.
 
     Only a REGISTRATION code may be for someone who is not a customer yet.
@@ -237,12 +217,11 @@ def _entity(
     value = str(entity_value).strip()
     if not value:
         raise OtpInvalidEntityValueError()
-    try:
-        customer = find_customer(session, org, kind, value)
-    except CustomerNotFoundError:
-        if action != REGISTRATION:
-            raise OtpInvalidEntityValueError() from None
-        customer = None
+    customer = find_customer(
+        db, org_id=org.id, default_country_code=org.default_country_code, kind=kind, value=value
+    )
+    if customer is None and action != REGISTRATION:
+        raise OtpInvalidEntityValueError()
     if kind == "mobile":
         value = mobile_candidates(value, org.default_country_code)[-1]
     return customer, (kind.upper(), value)
@@ -252,7 +231,7 @@ def generate_otp(
     session: Session, *, org: OrgInfo, body: GenerateOtpBody, now: datetime
 ) -> OtpCreated:
     """POST /v2/otp/generate: the entity's live code for the action, or a new one."""
-    checked_action, customer, entity = _request_of(session, org=org, body=body)
+    checked_action, customer, entity = _request_of(Db(session), org=org, body=body)
     _check_channels(body.channels)
     otp = issue_otp(
         session,
@@ -283,12 +262,13 @@ def validate_otp(
     605 when the entity has no live code for the action at all (never issued, expired, used or
     void after OTP_MAX_ATTEMPTS wrong tries).
     """
-    checked_action, customer, entity = _request_of(session, org=org, body=body)
+    db = Db(session)
+    checked_action, customer, entity = _request_of(db, org=org, body=body)
     text = _code_text(body.code)
     if text is None:
         raise OtpMissingError()
     live = _live_otp(
-        session,
+        db,
         org=org,
         customer_id=customer.id if customer is not None else None,
         action=checked_action,
@@ -298,6 +278,6 @@ def validate_otp(
     if live is None:
         raise OtpInvalidOrExpiredError()
     if not secrets.compare_digest(live.code.upper(), text.upper()):
-        _count_wrong_attempt(session, live)
+        store.count_wrong_attempt(db, live.id)
         return OtpValidated(entity=False)
-    return OtpValidated(entity=_claim(session, live, now))
+    return OtpValidated(entity=store.claim(db, live.id, now))

@@ -7,11 +7,7 @@ as they can be read; these are the only places that know those renderings.
 from decimal import Decimal
 from typing import TypedDict
 
-from sqlalchemy.orm import Session
-
-from capillary_emulator.customers.service import identifiers_of
 from capillary_emulator.errors import CapillaryError
-from capillary_emulator.models import Customer, Redemption
 from capillary_emulator.points import MILLI, parse_points, to_milli
 from capillary_emulator.redemptions.parsing import MAX_POINTS
 from capillary_emulator.redemptions.schemas import (
@@ -31,6 +27,8 @@ from capillary_emulator.redemptions.schemas import (
     batch_status,
     item_status,
 )
+from capillary_emulator.store.customer_lookup import FoundCustomer
+from capillary_emulator.store.redemptions import RedemptionRow
 
 CONTACT_FIELDS = {"mobile": "mobile", "email": "email", "external_id": "externalId"}
 """The customer keys every v1.1 points item repeats."""
@@ -42,12 +40,10 @@ class Contacts(TypedDict):
     external_id: str
 
 
-def redeemable_answer(
-    session: Session, customer: Customer, given: object, milli: int
-) -> IsRedeemableResponse:
+def redeemable_answer(customer: FoundCustomer, given: object, milli: int) -> IsRedeemableResponse:
     value = points_number(milli)
     item = RedeemableItem(
-        **contacts(session, customer, given),
+        **contacts(customer, given),
         points=value,
         is_redeemable="true",
         points_redeem_value=value,
@@ -58,15 +54,14 @@ def redeemable_answer(
 
 
 def not_redeemable_answer(
-    session: Session,
-    customer: Customer | None,
+    customer: FoundCustomer | None,
     given: object,
     points: object,
     failure: CapillaryError,
 ) -> IsRedeemableResponse:
     echoed = points_echo(points)
     item = RedeemableItem(
-        **contacts(session, customer, given),
+        **contacts(customer, given),
         points=0 if echoed is None else points_number(echoed),
         is_redeemable="false",
         points_redeem_value=0,
@@ -95,7 +90,7 @@ def redeem_answer(results: list[RedeemResult]) -> RedeemResponse:
 
 
 def redeemed_item(
-    session: Session, customer: Customer, redemption: Redemption, balance_milli: int
+    customer: FoundCustomer, redemption: RedemptionRow, balance_milli: int
 ) -> RedeemedItem:
     points = points_number(redemption.points_milli)
     effect = SideEffect(
@@ -107,7 +102,7 @@ def redeemed_item(
         redeemed_on_bill_number=redemption.transaction_number or "",
     )
     return RedeemedItem(
-        **contacts(session, customer, None),
+        **contacts(customer, None),
         user_id=str(customer.id),
         redemption_id=redemption.code,
         points_redeemed=points_text(redemption.points_milli),
@@ -121,12 +116,12 @@ def redeemed_item(
 
 
 def failed_item(
-    session: Session, customer: Customer | None, item: dict[str, object], failure: CapillaryError
+    customer: FoundCustomer | None, item: dict[str, object], failure: CapillaryError
 ) -> FailedRedeemItem:
     raw = item.get("points_redeemed")
     echoed = points_echo(raw)
     return FailedRedeemItem(
-        **contacts(session, customer, item.get("customer")),
+        **contacts(customer, item.get("customer")),
         user_id=str(customer.id) if customer is not None else None,
         points_redeemed=("" if raw is None else str(raw))
         if echoed is None
@@ -135,10 +130,10 @@ def failed_item(
     )
 
 
-def contacts(session: Session, customer: Customer | None, given: object) -> Contacts:
+def contacts(customer: FoundCustomer | None, given: object) -> Contacts:
     """`mobile`, `email`, `external_id` of the customer, or as the request gave them."""
     if customer is not None:
-        held = dict(identifiers_of(session, [customer.id])[customer.id])
+        held = customer.contacts
         found = {key: held.get(kind, "") for key, kind in CONTACT_FIELDS.items()}
     else:
         sent = given if isinstance(given, dict) else {}

@@ -7,16 +7,14 @@ first), a `Redemption` row with a 6-character code, and the lots it drew
 
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer
 from capillary_emulator.errors import (
     CapillaryError,
-    CustomerNotFoundError,
     NotEnrolledInLoyaltyError,
     RedeemCustomerFraudError,
     RedeemCustomerNotFoundError,
@@ -25,16 +23,7 @@ from capillary_emulator.errors import (
     RedeemProgramInvalidError,
 )
 from capillary_emulator.inputs import numeric_id
-from capillary_emulator.models import (
-    CUSTOMER,
-    Customer,
-    PointAward,
-    PointBalance,
-    Program,
-    Redemption,
-    RedemptionAllocation,
-    Reversal,
-)
+from capillary_emulator.models import CUSTOMER
 from capillary_emulator.otp.service import consume_otp, issue_otp
 from capillary_emulator.points import MAIN
 from capillary_emulator.redemptions import rendering
@@ -50,7 +39,11 @@ from capillary_emulator.redemptions.schemas import (
     RedeemResponse,
     RedeemResult,
 )
-from capillary_emulator.tenancy import Caller
+from capillary_emulator.store import redemptions as store
+from capillary_emulator.store.customer_lookup import FoundCustomer, find_customer
+from capillary_emulator.store.redemptions import RedemptionRow
+from capillary_emulator.store.sql import Db
+from capillary_emulator.tenancy import Caller, ProgramInfo
 from capillary_emulator.writer.core import Debit, Key, Owner, write_points_event
 from capillary_emulator.writer.expiry import expire_due_points
 
@@ -71,27 +64,31 @@ CUSTOMER_FIELDS = {
 """v1.1 customer keys, in the order they are tried, -> the stored identifier type."""
 
 
-def unused_code(session: Session, model: type[Redemption] | type[Reversal], org_id: int) -> str:
-    """A fresh 6-character `[A-Za-z0-9]` id, unique in the org (redemptionId, reversalId)."""
+def new_code() -> str:
+    """A random 6-character `[A-Za-z0-9]` id (redemptionId, reversalId)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def insert_with_unused_code(insert: Callable[..., int | None], **values: Any) -> tuple[int, str]:
+    """Insert a row under a fresh code unique in its org: `insert` writes nothing and answers
+    None when the org has the code already. Returns (id, code)."""
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        taken = session.execute(
-            select(model.id).where(model.org_id == org_id, model.code == code)
-        ).first()
-        if taken is None:
-            return code
+        code = new_code()
+        found = insert(code=code, **values)
+        if found is not None:
+            return found, code
 
 
-def redeeming_program(session: Session, org_id: int, program_id: object) -> Program:
+def redeeming_program(caller: Caller, program_id: object) -> ProgramInfo:
     """`program_id` of the org, or its default program when absent; 1101 otherwise."""
-    query = select(Program).where(Program.org_id == org_id)
+    program: ProgramInfo | None
     if program_id is None or not str(program_id).strip():
-        query = query.where(Program.is_default.is_(True))
+        defaults = [p for p in caller.programs.values() if p.is_default]
+        program = min(defaults, key=lambda p: p.id) if defaults else None
     elif (wanted := numeric_id(program_id)) is not None:
-        query = query.where(Program.id == wanted)
+        program = caller.programs.get(wanted)
     else:
         raise RedeemProgramInvalidError()
-    program = session.execute(query.limit(1)).scalar_one_or_none()
     if program is None:
         raise RedeemProgramInvalidError()
     return program
@@ -111,19 +108,27 @@ def check_redeemable(
     send_validation_code: bool,
 ) -> IsRedeemableResponse:
     """Whether the customer could redeem `points` now; optionally issue the POINTS OTP."""
-    program = redeeming_program(session, caller.org_id, program_id)
-    customer: Customer | None = None
+    program = redeeming_program(caller, program_id)
+    db = Db(session)
+    customer: FoundCustomer | None = None
     try:
-        customer = _customer_of(session, caller, identifiers)
+        customer = _customer_of(db, caller, identifiers, balance_of=(program.id, MAIN, now))
         _check_may_redeem(customer, fraud=RedeemCustomerFraudError)
         milli = points_to_redeem(caller.config, points)
-        if milli > _main_balance(session, caller.org_id, customer.id, program.id, now):
+        if milli > _main_balance(session, caller.org_id, customer, program.id, now):
             raise RedeemInsufficientPointsError()
     except CapillaryError as failure:
-        return rendering.not_redeemable_answer(session, customer, identifiers, points, failure)
+        return rendering.not_redeemable_answer(customer, identifiers, points, failure)
     if send_validation_code:
-        issue_otp(session, org=caller.org, customer=customer, action=OTP_ACTION, now=now)
-    return rendering.redeemable_answer(session, customer, identifiers, milli)
+        issue_otp(
+            session,
+            org=caller.org,
+            customer=customer,
+            action=OTP_ACTION,
+            now=now,
+            contacts=customer.contacts,
+        )
+    return rendering.redeemable_answer(customer, identifiers, milli)
 
 
 # --- POST /v1.1/points/redeem ------------------------------------------------------------------
@@ -145,12 +150,13 @@ def redeem_points(
     before its first write, so the request needs no savepoint and commits once, in the router.
     """
     items = redeem_items(root)
-    program = redeeming_program(session, caller.org_id, program_id)
+    program = redeeming_program(caller, program_id)
+    db = Db(session)
     results: list[RedeemResult] = []
     for item in items:
-        customer: Customer | None = None
+        customer: FoundCustomer | None = None
         try:
-            customer = _customer_of(session, caller, item.get("customer"))
+            customer = _customer_of(db, caller, item.get("customer"))
             result = _redeem_item(
                 session,
                 caller=caller,
@@ -161,7 +167,7 @@ def redeem_points(
                 skip_validation=skip_validation,
             )
         except CapillaryError as failure:
-            results.append(rendering.failed_item(session, customer, item, failure))
+            results.append(rendering.failed_item(customer, item, failure))
             continue
         results.append(result)
     return rendering.redeem_answer(results)
@@ -172,8 +178,8 @@ def _redeem_item(
     *,
     caller: Caller,
     now: datetime,
-    program: Program,
-    customer: Customer,
+    program: ProgramInfo,
+    customer: FoundCustomer,
     item: dict[str, Any],
     skip_validation: bool,
 ) -> RedeemedItem:
@@ -182,26 +188,25 @@ def _redeem_item(
     line = read_line(caller.config, item)
     milli = line.milli
     debit = Debit(Owner(CUSTOMER, customer.id), program.id, MAIN, milli)
+    db = Db(session)
+    spendable: list[int] = []
+
+    def check_balance() -> None:
+        # Locks the balance row (Postgres): read once, the lock keeps it for the request.
+        if not spendable:
+            spendable.append(_locked_spendable(db, debit.key, now))
+        if spendable[0] < milli:
+            raise debit.insufficient()
 
     if line.external_reference is not None:
         # Lock first, so that two requests with one reference cannot both miss each other.
-        _locked_balance(session, debit.key)
-        earlier = session.execute(
-            select(Redemption)
-            .where(
-                Redemption.org_id == org_id,
-                Redemption.customer_id == customer.id,
-                Redemption.external_reference_number == line.external_reference,
-            )
-            .limit(1)
-        ).scalar_one_or_none()
+        spendable.append(_locked_spendable(db, debit.key, now))
+        earlier = store.by_external_reference(
+            db, org_id=org_id, customer_id=customer.id, external_reference=line.external_reference
+        )
         if earlier is not None:
-            balance = _main_balance(session, org_id, customer.id, earlier.program_id, now)
-            return rendering.redeemed_item(session, customer, earlier, balance)
-
-    def check_balance() -> None:
-        if _spendable_milli(session, debit.key, now) < milli:
-            raise debit.insufficient()
+            balance = _main_balance(session, org_id, customer, earlier.program_id, now)
+            return rendering.redeemed_item(customer, earlier, balance)
 
     validation_code = None
     if skip_validation:
@@ -219,7 +224,7 @@ def _redeem_item(
             before_use=check_balance,
         ).code
     redemption, balance = _record_redemption(session, caller, now, debit, line, validation_code)
-    return rendering.redeemed_item(session, customer, redemption, balance)
+    return rendering.redeemed_item(customer, redemption, balance)
 
 
 def _record_redemption(
@@ -229,7 +234,7 @@ def _record_redemption(
     debit: Debit,
     line: RedeemLine,
     validation_code: str | None,
-) -> tuple[Redemption, int]:
+) -> tuple[RedemptionRow, int]:
     """The debit, the redemption and the lots it drew: writes only, every check is done.
 
     Returns the redemption and the Main balance after it, in thousandths.
@@ -251,9 +256,10 @@ def _record_redemption(
         # The balance was checked under its lock; a refusal now means a broken database, and
         # must fail the whole request rather than keep this item's earlier writes.
         raise RuntimeError(f"the writer refused a checked redemption: {refusal}") from refusal
-    redemption = Redemption(
+    db = Db(session)
+    redemption_id, code = insert_with_unused_code(
+        lambda **values: store.insert_redemption(db, **values),
         org_id=org_id,
-        code=unused_code(session, Redemption, org_id),
         customer_id=debit.owner.id,
         program_id=debit.program_id,
         points_milli=debit.points_milli,
@@ -267,19 +273,17 @@ def _record_redemption(
         redeemed_at=now,
         ledger_event_id=posted.event_ids[debit.owner],
     )
-    session.add(redemption)
-    session.flush()
-    session.execute(
-        insert(RedemptionAllocation),
-        [
-            {
-                "redemption_id": redemption.id,
-                "award_id": lot.award_id,
-                "points_milli": lot.points_milli,
-                "reversed_milli": 0,
-            }
-            for lot in debit.drawn
-        ],
+    store.insert_allocations(
+        db, redemption_id, [(lot.award_id, lot.points_milli) for lot in debit.drawn]
+    )
+    redemption = RedemptionRow(
+        id=redemption_id,
+        code=code,
+        program_id=debit.program_id,
+        points_milli=debit.points_milli,
+        transaction_number=transaction_number,
+        validation_code=validation_code,
+        purpose=line.purpose,
     )
     return redemption, posted.balances[debit.key]
 
@@ -287,21 +291,30 @@ def _record_redemption(
 # --- rules shared by both endpoints ------------------------------------------------------------
 
 
-def _customer_of(session: Session, caller: Caller, given: object) -> Customer:
+def _customer_of(
+    db: Db, caller: Caller, given: object, balance_of: tuple[int, str, datetime] | None = None
+) -> FoundCustomer:
     """The customer named by the first identifier given; 816 when there is none."""
     if isinstance(given, dict):
         for key, kind in CUSTOMER_FIELDS.items():
             value = given.get(key)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            try:
-                return find_customer(session, caller.org, kind, value)
-            except CustomerNotFoundError:
-                raise RedeemCustomerNotFoundError() from None
+            found = find_customer(
+                db,
+                org_id=caller.org_id,
+                default_country_code=caller.org.default_country_code,
+                kind=kind,
+                value=value,
+                balance_of=balance_of,
+            )
+            if found is None:
+                raise RedeemCustomerNotFoundError()
+            return found
     raise RedeemCustomerNotFoundError()
 
 
-def _check_may_redeem(customer: Customer, *, fraud: type[CapillaryError]) -> None:
+def _check_may_redeem(customer: FoundCustomer, *, fraud: type[CapillaryError]) -> None:
     if customer.loyalty_type != "loyalty":
         raise NotEnrolledInLoyaltyError()
     if customer.status.upper() == "FRAUD":
@@ -309,56 +322,36 @@ def _check_may_redeem(customer: Customer, *, fraud: type[CapillaryError]) -> Non
 
 
 def _main_balance(
-    session: Session, org_id: int, customer_id: int, program_id: int, now: datetime
+    session: Session, org_id: int, customer: FoundCustomer, program_id: int, now: datetime
 ) -> int:
-    """The customer's redeemable (Main) thousandths in the program, due expiries applied."""
-    expire_due_points(session, org_id=org_id, now=now, owners=[Owner(CUSTOMER, customer_id)])
-    balance = session.execute(
-        select(PointBalance.points_milli).where(
-            PointBalance.owner_type == CUSTOMER,
-            PointBalance.owner_id == customer_id,
-            PointBalance.program_id == program_id,
-            PointBalance.category == MAIN,
-        )
-    ).scalar()
-    return balance or 0
+    """The customer's redeemable (Main) thousandths in the program, due expiries applied.
+
+    A lookup made `with_balance` for this program already holds it, unless lots are due.
+    """
+    owner = Owner(CUSTOMER, customer.id)
+    if customer.balance_program == program_id and not customer.expiry_due:
+        return customer.main_milli
+    expire_due_points(session, org_id=org_id, now=now, owners=[owner])
+    return store.balance(
+        Db(session), owner_type=CUSTOMER, owner_id=customer.id, program_id=program_id, category=MAIN
+    )
 
 
-def _locked_balance(session: Session, key: Key) -> int | None:
-    """The balance row of `key`, locked on Postgres (SQLite transactions are serialised).
+def _locked_spendable(db: Db, key: Key, now: datetime) -> int:
+    """What the writer will find to debit: the balance, locked on Postgres (SQLite
+    transactions are serialised), less its lots that are due to expire, read without writing
+    (the writer expires them only when the debit goes through).
 
     Unlike the writer's lock it creates no missing row, so a refused item leaves none behind;
     a missing row is a balance of 0, which no redemption can draw on.
     """
     owner_type, owner_id, program_id, category = key
-    return session.execute(
-        select(PointBalance.points_milli)
-        .where(
-            PointBalance.owner_type == owner_type,
-            PointBalance.owner_id == owner_id,
-            PointBalance.program_id == program_id,
-            PointBalance.category == category,
-        )
-        .with_for_update()
-    ).scalar()
-
-
-def _spendable_milli(session: Session, key: Key, now: datetime) -> int:
-    """What the writer will find to debit: the balance less its lots that are due to expire,
-    read without writing (the writer expires them only when the debit goes through)."""
-    balance = _locked_balance(session, key)
-    if balance is None:
-        return 0
-    owner_type, owner_id, program_id, category = key
-    due = session.execute(
-        select(func.coalesce(func.sum(PointAward.remaining_milli), 0)).where(
-            PointAward.owner_type == owner_type,
-            PointAward.owner_id == owner_id,
-            PointAward.program_id == program_id,
-            PointAward.category == category,
-            PointAward.remaining_milli > 0,
-            PointAward.expires_at.is_not(None),
-            PointAward.expires_at <= now,
-        )
-    ).scalar_one()
-    return balance - int(due)
+    found = store.locked_spendable(
+        db,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        program_id=program_id,
+        category=category,
+        now=now,
+    )
+    return 0 if found is None else found

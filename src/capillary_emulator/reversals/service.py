@@ -10,14 +10,12 @@ ledger, the balances and the lots stay equal; `Reversal.points_milli` and
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.customers.service import identifier_type
 from capillary_emulator.envelope import status_items
 from capillary_emulator.errors import (
     AlreadyReversedError,
-    CustomerNotFoundError,
     InvalidCustomerDetailsError,
     InvalidIdentifierError,
     InvalidReversalPointsError,
@@ -26,23 +24,20 @@ from capillary_emulator.errors import (
     ReversalPointsMismatchError,
 )
 from capillary_emulator.inputs import config_flag
-from capillary_emulator.models import (
-    CUSTOMER,
-    Customer,
-    PointAward,
-    Redemption,
-    RedemptionAllocation,
-    Reversal,
-)
+from capillary_emulator.models import CUSTOMER
 from capillary_emulator.points import MAIN, as_float, parse_points, to_milli
 from capillary_emulator.redemptions.parsing import MAX_POINTS, positive_points
-from capillary_emulator.redemptions.service import unused_code
+from capillary_emulator.redemptions.service import insert_with_unused_code
 from capillary_emulator.reversals.schemas import (
     IdentifierEcho,
     PointsReversedDetails,
     ReversalAnswer,
     ReversalDisabledAnswer,
 )
+from capillary_emulator.store import reversals as store
+from capillary_emulator.store.customer_lookup import lookup_params
+from capillary_emulator.store.reversals import LockedRedemption
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller
 from capillary_emulator.writer.core import Credit, Owner, write_points_event
 
@@ -59,8 +54,8 @@ class TakeBack:
     """(award_id, thousandths) going back into lots that are still valid."""
     expired_milli: int = 0
     """Thousandths whose lots have expired: reversed, but not restored."""
-    allocations: list[dict[str, int]] = field(default_factory=list)
-    """New `reversed_milli` of each allocation touched."""
+    allocations: list[tuple[int, int]] = field(default_factory=list)
+    """(allocation id, its new `reversed_milli`) of each allocation touched."""
 
     @property
     def restored_milli(self) -> int:
@@ -81,7 +76,8 @@ def reverse_redemption(
         return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
     code = _redemption_code(redemption_id)
     requested = _points_to_reverse(points_to_be_reversed)
-    redemption, customer = _locked_redemption(session, caller, code, _identifier(identifier))
+    db = Db(session)
+    redemption = _locked_redemption(db, caller, code, _identifier(identifier))
 
     remaining = redemption.points_milli - redemption.reversed_milli
     if remaining <= 0:
@@ -90,8 +86,8 @@ def reverse_redemption(
     if amount > remaining:
         raise ReversalPointsMismatchError()
 
-    take_back = _take_back(session, redemption, amount, now)
-    owner = Owner(CUSTOMER, customer.id)
+    take_back = _take_back(db, redemption, amount, now)
+    owner = Owner(CUSTOMER, redemption.customer_id)
     posted = write_points_event(
         session,
         org_id=caller.org_id,
@@ -109,11 +105,10 @@ def reverse_redemption(
         till_id=caller.till.id,
         transaction_number=redemption.transaction_number,
     )
-    session.execute(update(RedemptionAllocation), take_back.allocations)
-    redemption.reversed_milli += amount
-    reversal = Reversal(
+    store.record_take_back(db, redemption.id, amount, take_back.allocations)
+    _, reversal_code = insert_with_unused_code(
+        lambda **values: store.insert_reversal(db, **values),
         org_id=caller.org_id,
-        code=unused_code(session, Reversal, caller.org_id),
         redemption_id=redemption.id,
         points_milli=amount,
         restored_milli=take_back.restored_milli,
@@ -122,73 +117,44 @@ def reverse_redemption(
         created_at=now,
         ledger_event_id=posted.event_ids[owner],
     )
-    session.add(reversal)
-    session.flush()
     return ReversalAnswer(
         redemptionId=redemption.code,
         pointsToBeReversed=as_float(amount),
         orgId=caller.org_id,
         identifier=_identifier_echo(identifier),
-        customerId=customer.id,
+        customerId=redemption.customer_id,
         pointsReversed=as_float(amount),
         pointsReversedDetails=PointsReversedDetails(
             available=as_float(take_back.restored_milli),
             expired=as_float(take_back.expired_milli),
         ),
-        reversalId=reversal.code,
+        reversalId=reversal_code,
     )
 
 
 def _locked_redemption(
-    session: Session, caller: Caller, code: str, identifier: tuple[str, object]
-) -> tuple[Redemption, Customer]:
-    """The redemption, locked, and its customer, who must be the one the identifier names."""
-    # The row lock serialises reversals of one redemption (across server processes on
-    # Postgres), so what remains is read only once no other reversal can change it.
-    redemption = session.execute(
-        select(Redemption)
-        .where(Redemption.org_id == caller.org_id, Redemption.code == code)
-        .with_for_update()
-    ).scalar_one_or_none()
+    db: Db, caller: Caller, code: str, identifier: tuple[str, object]
+) -> LockedRedemption:
+    """The redemption, locked; its customer must be the one the identifier names."""
+    kind, value = identifier
+    lookup = lookup_params(caller.org_id, caller.org.default_country_code, kind, value)
+    redemption = store.locked_redemption(db, org_id=caller.org_id, code=code, lookup=lookup)
     if redemption is None:
         raise RedemptionNotFoundError()
-    kind, value = identifier
-    try:
-        customer = find_customer(session, caller.org, kind, value)
-    except CustomerNotFoundError:
-        raise InvalidCustomerDetailsError() from None
-    if customer.id != redemption.customer_id:
+    if redemption.named_customer_id != redemption.customer_id:
         raise InvalidCustomerDetailsError()
-    return redemption, customer
+    return redemption
 
 
-def _take_back(session: Session, redemption: Redemption, amount: int, now: datetime) -> TakeBack:
-    allocations = session.execute(
-        select(
-            RedemptionAllocation.id,
-            RedemptionAllocation.award_id,
-            RedemptionAllocation.points_milli,
-            RedemptionAllocation.reversed_milli,
-            PointAward.expires_at,
-        )
-        .join(PointAward, PointAward.id == RedemptionAllocation.award_id)
-        .where(RedemptionAllocation.redemption_id == redemption.id)
-        .order_by(
-            case((PointAward.expires_at.is_(None), 0), else_=1),
-            PointAward.expires_at.desc(),
-            RedemptionAllocation.id.desc(),
-        )
-    ).all()
+def _take_back(db: Db, redemption: LockedRedemption, amount: int, now: datetime) -> TakeBack:
     take_back = TakeBack()
     needed = amount
-    for allocation in allocations:
+    for allocation in store.allocations(db, redemption.id):
         take = min(allocation.points_milli - allocation.reversed_milli, needed)
         if take <= 0:
             continue
         needed -= take
-        take_back.allocations.append(
-            {"id": allocation.id, "reversed_milli": allocation.reversed_milli + take}
-        )
+        take_back.allocations.append((allocation.id, allocation.reversed_milli + take))
         if allocation.expires_at is not None and allocation.expires_at <= now:
             take_back.expired_milli += take
         else:
