@@ -21,14 +21,6 @@ from capillary_emulator.tenancy import Caller, OrgInfo, ProgramInfo, TillInfo
 OAUTH_HEADER = "x-cap-api-oauth-token"
 
 
-def authenticate(
-    session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
-) -> Caller:
-    return authenticate_until(
-        session, authorization=authorization, oauth_token=oauth_token, now=now
-    )[0]
-
-
 def authenticate_until(
     session: Session, *, authorization: str | None, oauth_token: str | None, now: datetime
 ) -> tuple[Caller, datetime | None]:
@@ -69,11 +61,6 @@ def _caller(found: store.CallerRows) -> Caller:
         till=TillInfo(**found.till),
         programs=MappingProxyType(programs),
     )
-
-
-def token_expiry(session: Session, token: str) -> datetime | None:
-    """When a token stops working, on the emulator clock (the caller cache keeps it that long)."""
-    return store.token_expiry(Db(session), token)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import secrets
 import string
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -189,18 +190,19 @@ def _redeem_item(
     milli = line.milli
     debit = Debit(Owner(CUSTOMER, customer.id), program.id, MAIN, milli)
     db = Db(session)
-    spendable: list[int] = []
+    # Read under the balance lock, which keeps it valid for the rest of the request.
+    spendable: int | None = None
 
     def check_balance() -> None:
-        # Locks the balance row (Postgres): read once, the lock keeps it for the request.
-        if not spendable:
-            spendable.append(_locked_spendable(db, debit.key, now))
-        if spendable[0] < milli:
+        nonlocal spendable
+        if spendable is None:
+            spendable = _locked_spendable(db, debit.key, now)
+        if spendable < milli:
             raise debit.insufficient()
 
     if line.external_reference is not None:
         # Lock first, so that two requests with one reference cannot both miss each other.
-        spendable.append(_locked_spendable(db, debit.key, now))
+        spendable = _locked_spendable(db, debit.key, now)
         earlier = store.by_external_reference(
             db, org_id=org_id, customer_id=customer.id, external_reference=line.external_reference
         )
@@ -258,7 +260,7 @@ def _record_redemption(
         raise RuntimeError(f"the writer refused a checked redemption: {refusal}") from refusal
     db = Db(session)
     redemption_id, code = insert_with_unused_code(
-        lambda **values: store.insert_redemption(db, **values),
+        partial(store.insert_redemption, db),
         org_id=org_id,
         customer_id=debit.owner.id,
         program_id=debit.program_id,

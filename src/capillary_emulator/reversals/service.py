@@ -9,6 +9,7 @@ ledger, the balances and the lots stay equal; `Reversal.points_milli` and
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,7 @@ def reverse_redemption(
     )
     store.record_take_back(db, redemption.id, amount, take_back.allocations)
     _, reversal_code = insert_with_unused_code(
-        lambda **values: store.insert_reversal(db, **values),
+        partial(store.insert_reversal, db),
         org_id=caller.org_id,
         redemption_id=redemption.id,
         points_milli=amount,

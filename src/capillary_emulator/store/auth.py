@@ -58,10 +58,6 @@ def _token_caller() -> Select[Any]:
 
 TILL_BY_CODE = Statement("till_by_code", _till_by_code)
 TOKEN_CALLER = Statement("token_caller", _token_caller)
-TOKEN_EXPIRY = Statement(
-    "token_expiry",
-    lambda: select(OAuthToken.expires_at).where(OAuthToken.token == bindparam("token")),
-)
 CLIENT_BY_KEY = Statement(
     "oauth_client_by_key",
     lambda: select(
@@ -119,11 +115,6 @@ def caller_of_till(db: Db, code: str) -> CallerRows | None:
 def caller_of_token(db: Db, token: str) -> CallerRows | None:
     rows = db.rows(TOKEN_CALLER, token=token)
     return _caller(rows, rows[0][-1]) if rows else None
-
-
-def token_expiry(db: Db, token: str) -> datetime | None:
-    found: datetime | None = db.scalar(TOKEN_EXPIRY, token=token)
-    return found
 
 
 @dataclass(frozen=True)
