@@ -90,6 +90,11 @@ def _record(source: str, target: str, points: float, notes: str) -> TransferReco
 def create_app() -> FastAPI:
     app = FastAPI(title="bench ceiling")
 
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """What the cold start waits for, like the emulator's /_emulator/health."""
+        return {"status": "ok"}
+
     @app.post("/ceiling/transfer", response_model=Envelope)
     async def transfer(body: TransferRequest) -> Any:
         record = _record(

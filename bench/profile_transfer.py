@@ -3,10 +3,11 @@
     python -m bench.profile_transfer [--count-only] [--json FILE] [--output FILE.md]
 
 Runs the emulator in-process (its ASGI app through httpx, no HTTP server) on a fresh SQLite
-file (or --database-url), seeds the bench org, counts the statements each benchmark request
-executes (a SQLAlchemy `before_cursor_execute` listener and `store.sql.OBSERVERS`), lists one
-transfer's statements, and, unless --count-only, profiles a batch of transfers with pyinstrument
-(`pip install pyinstrument`).
+file (or --database-url), seeds the bench org (with `bench.endpoints.profile_document`'s groups
+and OAuth client), counts the statements a request of every Capillary endpoint executes
+(`bench.endpoints`; a SQLAlchemy `before_cursor_execute` listener and `store.sql.OBSERVERS`),
+lists one transfer's statements, and, unless --count-only, profiles a batch of transfers with
+pyinstrument (`pip install pyinstrument`).
 """
 
 import argparse
@@ -19,17 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench import workload
-
-SCENARIOS = ("transfer", "isTransferrable", "history", "ledgerInfo")
-
-
-def _requests(scenario: str, customers: int, count: int) -> list[tuple[str, str, Any]]:
-    found = []
-    for line in workload.request_lines(scenario, customers)[:count]:
-        method, path, body = line.split("\t", 2)
-        found.append((method, path, json.loads(body) if body else None))
-    return found
+from bench import endpoints
 
 
 def _shape(statement: str) -> str:
@@ -52,11 +43,12 @@ async def _measure(
 
     app = create_app(Settings(database_url=database_url, seed_file=DEMO_SEED_FILE))
     statements: list[str] = []
-    headers = {"Authorization": workload.AUTHORIZATION}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            seeded = await client.post("/_emulator/seed", json=workload.seed_document(customers))
+            seeded = await client.post(
+                "/_emulator/seed", json=endpoints.profile_document(customers)
+            )
             seeded.raise_for_status()
 
             @event.listens_for(app.state.engine, "before_cursor_execute")
@@ -65,38 +57,15 @@ async def _measure(
 
             # Statements the data-access layer runs on the DB-API driver bypass SQLAlchemy.
             store_sql.OBSERVERS.append(statements.append)
-
-            async def send(method: str, path: str, body: Any) -> None:
-                response = await client.request(method, path, json=body, headers=headers)
-                payload = response.json()
-                if response.status_code != 200 or payload.get("errors"):
-                    raise RuntimeError(f"{method} {path}: {response.status_code} {payload}")
-
-            per_request: dict[str, float] = {}
-            transfer_statements: list[str] = []
-            for scenario in SCENARIOS:
-                batch = _requests(scenario, customers, per_scenario)
-                await send(*batch[0])  # warm caches; not counted
-                statements.clear()
-                for item in batch[1:]:
-                    await send(*item)
-                per_request[scenario] = round(len(statements) / (len(batch) - 1), 2)
-                if scenario == "transfer":
-                    statements.clear()
-                    await send(*batch[1])
-                    transfer_statements = list(statements)
-
-            profile_text = ""
-            if profile:
-                from pyinstrument import Profiler
-
-                batch = _requests("transfer", customers, profile_requests + per_scenario)
-                profiler = Profiler(interval=0.0005, async_mode="enabled")
-                profiler.start()
-                for item in batch[per_scenario:]:
-                    await send(*item)
-                profiler.stop()
-                profile_text = profiler.output_text(unicode=False, color=False, show_all=False)
+            try:
+                per_request, transfer_statements = await _count_all(
+                    client, statements, customers, per_scenario
+                )
+                profile_text = (
+                    await _profile(client, customers, profile_requests) if profile else ""
+                )
+            finally:
+                store_sql.OBSERVERS.remove(statements.append)
     return {
         "per_request": per_request,
         "transfer_statements": [
@@ -108,10 +77,44 @@ async def _measure(
     }
 
 
+async def _count_all(
+    client: Any, statements: list[str], customers: int, per_scenario: int
+) -> tuple[dict[str, float], list[str]]:
+    """Statements per request of every endpoint (the mean over `per_scenario` requests, after
+    one that warms the caches), and the list of one transfer's statements."""
+    per_request: dict[str, float] = {}
+    transfer_statements: list[str] = []
+    for endpoint in endpoints.ENDPOINTS:
+        counted = 0
+        for i in range(per_scenario + 1):
+            call = await endpoint.prepare(client, customers, i)
+            statements.clear()
+            await endpoints.send(client, call)
+            if i:  # the first one warms the caches; not counted
+                counted += len(statements)
+            if i == 1 and endpoint.name == "transfer":
+                transfer_statements = list(statements)
+        per_request[endpoint.name] = round(counted / per_scenario, 2)
+    return per_request, transfer_statements
+
+
+async def _profile(client: Any, customers: int, requests: int) -> str:
+    from pyinstrument import Profiler
+
+    transfer = next(e for e in endpoints.ENDPOINTS if e.name == "transfer")
+    calls = [await transfer.prepare(client, customers, 1000 + i) for i in range(requests)]
+    profiler = Profiler(interval=0.0005, async_mode="enabled")
+    profiler.start()
+    for call in calls:
+        await endpoints.send(client, call)
+    profiler.stop()
+    return str(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def render(result: dict[str, Any]) -> str:
     lines = ["# Transfer path profile (in-process, SQLite)", "", "## Statements per request", ""]
     lines += ["| Request | Statements |", "| --- | ---: |"]
-    lines += [f"| {k} | {v:g} |" for k, v in result["per_request"].items()]
+    lines += [f"| {endpoints.TITLES.get(k, k)} | {v:g} |" for k, v in result["per_request"].items()]
     lines += ["", "## One transfer's statements", "", "| # | Statement |", "| ---: | --- |"]
     for item in result["transfer_statements"]:
         lines.append(f"| {item['count']} | `{item['statement']}` |")

@@ -2,9 +2,11 @@
 target beside the figure it bounds (PASS / MISS, or n/a when its phase did not run)."""
 
 import statistics
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bench.endpoints import TITLES
+from bench.targets import Target, other_checks, targets
 
 if TYPE_CHECKING:
     from bench.run import Results
@@ -22,15 +24,6 @@ SCENARIO_TEXT = {
 }
 
 
-@dataclass
-class Target:
-    name: str
-    figure: str
-    bound: str
-    result: str
-    """PASS, MISS or n/a."""
-
-
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -42,138 +35,6 @@ def spread(values: list[float], digits: int = 0) -> str:
     if len(values) > 1:
         text += f" ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
     return text
-
-
-def _load(results: "Results", label: str, scenario: str, connections: int = 16) -> list[Any]:
-    return results.load.get((label, scenario, connections), [])
-
-
-def _rps(results: "Results", label: str, scenario: str, connections: int = 16) -> float | None:
-    runs = _load(results, label, scenario, connections)
-    return median([r.rps for r in runs]) if runs else None
-
-
-def _p99(results: "Results", label: str, scenario: str, connections: int = 16) -> float | None:
-    runs = _load(results, label, scenario, connections)
-    return median([r.p99_ms for r in runs]) if runs else None
-
-
-def targets(results: "Results") -> list[Target]:
-    judged = results.profile.name != "smoke"
-
-    def _verdict(ok: bool) -> str:
-        if not judged:
-            return "n/a (smoke)"
-        return "PASS" if ok else "MISS"
-
-    found: list[Target] = []
-    ceiling_post = _rps(results, "ceiling", "ceilingPost")
-    transfer = _rps(results, "emulator (SQLite)", "transfer")
-    if ceiling_post and transfer is not None:
-        ratio = transfer / ceiling_post
-        figure = f"{ratio:.0%} ({transfer:,.0f} / {ceiling_post:,.0f} req/s)"
-        found.append(
-            Target("Transfer throughput vs ceiling POST", figure, ">= 50%", _verdict(ratio >= 0.5))
-        )
-    else:
-        found.append(Target("Transfer throughput vs ceiling POST", "-", ">= 50%", "n/a"))
-
-    ceiling_p99 = _p99(results, "ceiling", "ceilingPost")
-    transfer_p99 = _p99(results, "emulator (SQLite)", "transfer")
-    if ceiling_p99 and transfer_p99 is not None:
-        ratio = transfer_p99 / ceiling_p99
-        figure = f"{ratio:.1f}x ({transfer_p99:.1f} / {ceiling_p99:.1f} ms)"
-        found.append(
-            Target(
-                "Transfer p99 at 16 connections vs ceiling p99",
-                figure,
-                "<= 3x",
-                _verdict(ratio <= 3),
-            )
-        )
-    else:
-        found.append(Target("Transfer p99 at 16 connections vs ceiling p99", "-", "<= 3x", "n/a"))
-
-    one = _rps(results, "emulator (Postgres, 1w)", "transfer")
-    two = _rps(results, "emulator (Postgres, 2w)", "transfer")
-    audits = [v for k, v in results.audits.items() if k.startswith("Postgres")]
-    if one and two is not None:
-        ratio = two / one
-        audit_text = "audit ok" if audits and all(audits) else "AUDIT NOT OK"
-        figure = f"{ratio:.2f}x ({two:,.0f} / {one:,.0f} req/s), {audit_text}"
-        found.append(
-            Target(
-                "Postgres transfers, 2 workers vs 1",
-                figure,
-                ">= 1.6x, audit ok",
-                _verdict(ratio >= 1.6 and bool(audits) and all(audits)),
-            )
-        )
-    else:
-        found.append(Target("Postgres transfers, 2 workers vs 1", "-", ">= 1.6x, audit ok", "n/a"))
-
-    ceiling_get = _rps(results, "ceiling", "ceilingGet")
-    ledger_info = _rps(results, "emulator (SQLite)", "ledgerInfo")
-    if ceiling_get and ledger_info is not None:
-        ratio = ledger_info / ceiling_get
-        figure = f"{ratio:.0%} ({ledger_info:,.0f} / {ceiling_get:,.0f} req/s)"
-        found.append(
-            Target(
-                "Ledger info throughput vs ceiling GET", figure, ">= 50%", _verdict(ratio >= 0.5)
-            )
-        )
-    else:
-        found.append(Target("Ledger info throughput vs ceiling GET", "-", ">= 50%", "n/a"))
-
-    ledger_targets = (results.ledger or {}).get("targets")
-    if ledger_targets:
-        for item in ledger_targets:
-            found.append(
-                Target(
-                    str(item.get("name", "ledger")),
-                    str(item.get("figure", "-")),
-                    str(item.get("bound", "")),
-                    str(item.get("result", "n/a")),
-                )
-            )
-    else:
-        found.append(Target("Ledger at 1M rows vs 1k rows (bench.ledger)", "-", ">= 90%", "n/a"))
-        found.append(
-            Target("Ledger single-client p99 at 1M rows (bench.ledger)", "-", "< 5 ms", "n/a")
-        )
-
-    for label, values in results.cold_start.items():
-        if values:
-            m = median(values)
-            found.append(
-                Target(
-                    f"Cold start to healthy, {label}", f"{m:.2f} s", "< 1.5 s", _verdict(m < 1.5)
-                )
-            )
-    if not results.cold_start:
-        found.append(Target("Cold start to healthy", "-", "< 1.5 s", "n/a"))
-
-    resets = results.reset_ms.get("demo data on SQLite", [])
-    if resets:
-        m = median(resets)
-        found.append(Target("Reset of the demo data", f"{m:.0f} ms", "< 100 ms", _verdict(m < 100)))
-    else:
-        found.append(Target("Reset of the demo data", "-", "< 100 ms", "n/a"))
-
-    emulator_rss = {k: v for k, v in results.rss_mb.items() if k.startswith("emulator") and v}
-    if emulator_rss:
-        worst = max(max(v) for v in emulator_rss.values())
-        found.append(
-            Target(
-                "Peak RSS per emulator worker",
-                f"{worst:.0f} MB (max of all)",
-                "< 200 MB",
-                _verdict(worst < 200),
-            )
-        )
-    else:
-        found.append(Target("Peak RSS per emulator worker", "-", "< 200 MB", "n/a"))
-    return found
 
 
 def failed(results: "Results") -> list[str]:
@@ -195,6 +56,11 @@ def missed(results: "Results") -> list[str]:
     return [t.name for t in targets(results) if t.result == "MISS"]
 
 
+def _target_rows(rows: list[Target]) -> list[str]:
+    lines = ["| Target | Figure | Bound | Result |", "| --- | --- | --- | --- |"]
+    return lines + [f"| {t.name} | {t.figure} | {t.bound} | {t.result} |" for t in rows]
+
+
 def render(results: "Results", *, ledger_details: bool = True) -> str:
     """The whole report; without `ledger_details` bench.ledger's own tables are left out (the
     README has them in its "Ledger at scale" section)."""
@@ -208,15 +74,39 @@ def render(results: "Results", *, ledger_details: bool = True) -> str:
         f"- Load generator: {results.generator}; {results.layout}.",
         f"- Harness wall time: {results.elapsed:.0f} s.",
         "",
-        "## Targets",
+        "## Targets (issue 11)",
         "",
-        "| Target | Figure | Bound | Result |",
-        "| --- | --- | --- | --- |",
+        *_target_rows(targets(results)),
+        "",
+        "## Other checks",
+        "",
+        *_target_rows(other_checks(results)),
+        *_load_section(results),
+        *_postgres_section(results),
+        *_start_section(results),
+        *_statements_section(results),
+        "",
+        "## Ledger at scale (python -m bench.ledger)",
+        "",
     ]
-    for t in targets(results):
-        lines.append(f"| {t.name} | {t.figure} | {t.bound} | {t.result} |")
+    if results.ledger is not None and not ledger_details:
+        lines.append('Its targets are in the table above; its tables are under "Ledger at scale".')
+    elif results.ledger is not None:
+        markdown = results.ledger.get("markdown")
+        lines.append(markdown.strip() if isinstance(markdown, str) else "(no table reported)")
+    else:
+        lines.append(f"Not measured: {results.ledger_note or 'skipped or failed'}.")
 
-    lines += [
+    problems = failed(results)
+    if problems or results.notes:
+        lines += ["", "## Problems and notes", ""]
+        lines += [f"- FAILED: {x}" for x in problems]
+        lines += [f"- {x}" for x in results.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _load_section(results: "Results") -> list[str]:
+    lines = [
         "",
         "## Throughput and latency",
         "",
@@ -237,8 +127,43 @@ def render(results: "Results", *, ledger_details: bool = True) -> str:
             f"| {median([r.server_cpu for r in runs]):.2f} "
             f"| {median([r.loadgen_cpu for r in runs]):.2f} |"
         )
+    return lines
 
-    lines += [
+
+def _postgres_section(results: "Results") -> list[str]:
+    """Each Postgres run: where the cores went and what the backends waited on."""
+    if not results.pg_waits:
+        return []
+    lines = [
+        "",
+        "## Postgres runs: CPU and waits",
+        "",
+        "Sampled from `pg_stat_activity` every 20 ms (the database's client backends). CPU in "
+        "cores: the emulator's workers, their Postgres backends, wrk, and other processes (the "
+        "machine's busy time less those three). Lock: share of samples with a backend waiting "
+        "on a heavyweight lock. Idle in tx: backends inside a transaction waiting for the app, "
+        "per sample.",
+        "",
+        "| Workers | Run | req/s | Workers CPU | Backends CPU | wrk CPU | Other CPU | Machine "
+        "| Lock | Idle in tx | Top waits |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for workers, samples in sorted(results.pg_waits.items()):
+        runs = results.load.get((f"emulator (Postgres, {workers}w)", "transfer", 16), [])
+        for i, (sample, run) in enumerate(zip(samples, runs, strict=False), 1):
+            lines.append(
+                f"| {workers} | {i} | {run.rps:,.0f} | {run.server_cpu:.2f} "
+                f"| {sample.backend_cpu:.2f} | {run.loadgen_cpu:.2f} | {sample.others:.2f} "
+                f"| {sample.machine_cpu:.2f} / {sample.cores} | {sample.lock_share:.1%} "
+                f"| {sample.per_sample(sample.idle_in_transaction):.2f} "
+                f"| {sample.top_events() or '-'} |"
+            )
+    return lines
+
+
+def _start_section(results: "Results") -> list[str]:
+    p = results.profile
+    lines = [
         "",
         "## Start, reset, seed, memory",
         "",
@@ -246,14 +171,18 @@ def render(results: "Results", *, ledger_details: bool = True) -> str:
         "| --- | ---: | --- |",
     ]
     for label, values in results.cold_start.items():
-        lines.append(
-            f"| Cold start of `capillary-emulator serve` to healthy, {label} "
-            f"| {median(values):.2f} s | {len(values)} ({min(values):.2f}-{max(values):.2f} s) |"
-        )
+        if values:
+            lines.append(
+                f"| Cold start (process start to the first 200), {label} "
+                f"| {median(values):.2f} s "
+                f"| {len(values)} ({min(values):.2f}-{max(values):.2f} s) |"
+            )
     for label, values in results.reset_ms.items():
+        if label.startswith("big seed file"):
+            label = label.replace("big seed file", f"seed file of {p.reset_customers:,} customers")
         lines.append(
-            f"| `POST /_emulator/reset`, {label} | {median(values):.0f} ms "
-            f"| {len(values)} ({min(values):.0f}-{max(values):.0f} ms) |"
+            f"| `POST /_emulator/reset`, {label} | {median(values):,.0f} ms "
+            f"| {len(values)} ({min(values):,.0f}-{max(values):,.0f} ms) |"
         )
     for label, seconds in results.seed_seconds.items():
         per = seconds / p.customers * 1000 if p.customers else 0
@@ -267,37 +196,25 @@ def render(results: "Results", *, ledger_details: bool = True) -> str:
             f"| Peak RSS (VmHWM) per worker, {label} | {max(values):.0f} MB "
             f"| workers: {per_worker} MB |"
         )
-    for label, ok in results.audits.items():
-        lines.append(
-            f"| `GET /_emulator/audit` after the load, {label} | {'ok' if ok else 'NOT OK'} | |"
-        )
+    return lines
 
-    if results.statements:
-        lines += [
-            "",
-            "## SQL statements per request (in-process, SQLite)",
-            "",
-            "| Request | Statements |",
-            "| --- | ---: |",
-        ]
-        for name, count in results.statements.get("per_request", {}).items():
-            lines.append(f"| {SCENARIO_TEXT.get(name, name)} | {count:g} |")
 
-    lines += ["", "## Ledger at scale (python -m bench.ledger)", ""]
-    if results.ledger is not None and not ledger_details:
-        lines.append('Its targets are in the table above; its tables are under "Ledger at scale".')
-    elif results.ledger is not None:
-        markdown = results.ledger.get("markdown")
-        lines.append(markdown.strip() if isinstance(markdown, str) else "(no table reported)")
-    else:
-        lines.append(f"Not measured: {results.ledger_note or 'skipped or failed'}.")
-
-    problems = failed(results)
-    if problems or results.notes:
-        lines += ["", "## Problems and notes", ""]
-        lines += [f"- FAILED: {x}" for x in problems]
-        lines += [f"- {x}" for x in results.notes]
-    return "\n".join(lines) + "\n"
+def _statements_section(results: "Results") -> list[str]:
+    if not results.statements:
+        return []
+    lines = [
+        "",
+        "## SQL statements per request (in-process, SQLite, `bench.profile_transfer`)",
+        "",
+        "Every Capillary endpoint the emulator serves (`bench/endpoints.py`); on SQLite the "
+        "`BEGIN IMMEDIATE` of a writing request counts as one.",
+        "",
+        "| Request | Statements |",
+        "| --- | ---: |",
+    ]
+    for name, count in results.statements.get("per_request", {}).items():
+        lines.append(f"| {TITLES.get(name, name)} | {count:g} |")
+    return lines
 
 
 def update_readme(readme: Path, table: str) -> None:

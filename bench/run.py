@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,13 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import load, report, servers, workload
+from bench import load, report, servers, startup, workload
+from bench import postgres as pg
 from bench.load import LoadResult
 
 RESULTS_DIR = Path(__file__).with_name("results")
 README = Path(__file__).with_name("README.md")
-PG_PORT = int(os.environ.get("CAPEMU_PG_PORT", "55432"))
-PG_BASE = f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}"
 PG_DATABASES = ("capemu_bench_mix_seed", "capemu_bench_mix_w1", "capemu_bench_mix_w2")
 
 
@@ -55,6 +53,8 @@ class Profile:
     customers: int
     cold_starts: int
     resets: int
+    reset_customers: int
+    """Customers in the seed file of the reset timings (the issue's figure is for 5,000)."""
     postgres: bool
     install: bool
     """Install wrk (apt-get) and Postgres (scripts/pg-cluster.sh) when absent."""
@@ -80,15 +80,18 @@ class Profile:
         # Seeding through the API costs about 17 ms per customer on Postgres (the slower of the
         # two seeded side by side) and 8 ms on SQLite.
         seeding = 3 + self.customers * (0.017 if self.postgres else 0.008)
-        starts = (1 if self.name == "smoke" else self.cold_starts * 2) * 1.8 + self.resets * 0.15
+        # Rounds of ceiling, fresh and seeded starts (plus a warm-up round), then a server
+        # loading the reset seed file (~4 ms per customer) and its resets (within budget).
+        starts = (1 if self.name == "smoke" else self.cold_starts + 1) * 5 + self.resets * 0.15
+        starts += self.reset_customers * 0.008 + min(2 * startup.RESET_BUDGET_S, self.resets * 4)
         statements = 12 if self.statements else 0
         return seeding + sqlite_rounds + postgres + starts + statements + 3
 
 
 PROFILES = {
-    "smoke": Profile("smoke", 0.2, 0, 1, 50, 1, 3, False, False, False, False, 120),
-    "quick": Profile("quick", 2, 1, 3, 2_000, 3, 10, True, True, True, True, 900),
-    "full": Profile("full", 6, 1, 3, 10_000, 5, 20, True, True, True, True, 1800),
+    "smoke": Profile("smoke", 0.2, 0, 1, 50, 1, 3, 50, False, False, False, False, 120),
+    "quick": Profile("quick", 2, 1, 3, 2_000, 3, 10, 5_000, True, True, True, True, 900),
+    "full": Profile("full", 6, 1, 3, 10_000, 5, 20, 5_000, True, True, True, True, 1800),
 }
 
 # (server, scenario, connections); run in this order in every round, so the ceiling and the
@@ -122,6 +125,10 @@ class Results:
     statements: dict[str, Any] = field(default_factory=dict)
     ledger: dict[str, Any] | None = None
     ledger_note: str = ""
+    postgres_enabled: bool = True
+    ledger_enabled: bool = True
+    pg_waits: dict[int, list[pg.WaitSample]] = field(default_factory=dict)
+    """What the database's backends did during each Postgres run, by worker count."""
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
@@ -138,9 +145,10 @@ class Harness:
         self.ledger_json = workdir / "ledger.json"
         self.ledger_process: subprocess.Popen[bytes] | None = None
         self.ledger_log: Any = None
-        self.results = Results(profile, dt.datetime.now())
+        self.results = Results(
+            profile, dt.datetime.now(), postgres_enabled=self.postgres, ledger_enabled=ledger
+        )
         self.wrk = load.find_wrk(install=profile.install)
-        self.first_start = 0.0
         multi_core = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
         self.server_cpus = "1" if multi_core else None
         self.loadgen_cpus = "0" if multi_core else None
@@ -191,7 +199,6 @@ class Harness:
             )
             ceiling.wait_healthy(timeout=90)
             emulator.wait_healthy(timeout=90)
-            self.first_start = emulator.ready_after
             self.seed_all(emulator)
         if emulator and ceiling and "SQLite" in self.results.seed_seconds:
             with self.phase("load: ceiling and emulator on SQLite"):
@@ -230,7 +237,7 @@ class Harness:
         wait: bool = True,
     ) -> servers.Server:
         port = servers.free_port()
-        health = "/_emulator/health" if name.startswith("emulator") else "/openapi.json"
+        health = "/_emulator/health" if name.startswith("emulator") else "/health"
         server = servers.start(
             name,
             command(port, workers),
@@ -250,12 +257,12 @@ class Harness:
         pg_seeder: servers.Server | None = None
         try:
             if self.postgres:
-                self.ensure_postgres()
-                self.recreate_database(PG_DATABASES[0])
+                pg.ensure_running(servers.PROJECT_ROOT)
+                pg.recreate_database(PG_DATABASES[0])
                 pg_seeder = self.start(
                     "emulator-pg-seed",
                     servers.emulator_command,
-                    servers.emulator_env(f"{PG_BASE}/{PG_DATABASES[0]}"),
+                    servers.emulator_env(f"{pg.BASE_URL}/{PG_DATABASES[0]}"),
                     self.loadgen_cpus,
                 )
                 jobs.append(
@@ -271,7 +278,7 @@ class Harness:
             # The copies made from this template inherit its statistics but not its
             # modification counters, so autovacuum would never analyze them: without this the
             # planner sees empty tables and seq-scans point_balances on every transfer.
-            self.admin_on(PG_DATABASES[0], "ANALYZE")
+            pg.execute(PG_DATABASES[0], "ANALYZE")
         for label in ("SQLite", "Postgres") if self.postgres else ("SQLite",):
             if label not in self.results.seed_seconds:
                 raise RuntimeError(f"seeding {label} failed")
@@ -377,60 +384,18 @@ class Harness:
 
     # -- Postgres ----------------------------------------------------------------------------
 
-    def ensure_postgres(self) -> None:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", PG_PORT), 2):
-            return
-        print(
-            f"  Postgres not reachable on {PG_PORT}: bash scripts/pg-cluster.sh start", flush=True
-        )
-        subprocess.run(
-            ["bash", "scripts/pg-cluster.sh", "start"],
-            cwd=servers.PROJECT_ROOT,
-            env={**os.environ, "CAPEMU_PG_PORT": str(PG_PORT)},
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=600,
-        )
-
-    def admin(self, *statements: str) -> None:
-        import psycopg
-
-        with psycopg.connect(
-            f"postgresql://postgres@127.0.0.1:{PG_PORT}/postgres", autocommit=True
-        ) as connection:
-            for statement in statements:
-                connection.execute(statement)  # type: ignore[arg-type]
-
-    def admin_on(self, database: str, *statements: str) -> None:
-        import psycopg
-
-        with psycopg.connect(
-            f"postgresql://postgres@127.0.0.1:{PG_PORT}/{database}", autocommit=True
-        ) as connection:
-            for statement in statements:
-                connection.execute(statement)  # type: ignore[arg-type]
-
-    def recreate_database(self, name: str, template: str | None = None) -> None:
-        self.admin(
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
-        )
-
-    def drop_databases(self) -> None:
-        with contextlib.suppress(Exception):
-            self.admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in PG_DATABASES))
-
     def postgres_rounds(self) -> None:
         if "Postgres" not in self.results.seed_seconds:
             raise RuntimeError("the Postgres template was not seeded")
         started: dict[int, servers.Server] = {}
+        databases = {1: PG_DATABASES[1], 2: PG_DATABASES[2]}
         try:
-            for workers, database in ((1, PG_DATABASES[1]), (2, PG_DATABASES[2])):
-                self.recreate_database(database, template=PG_DATABASES[0])
+            for workers, database in databases.items():
+                pg.recreate_database(database, template=PG_DATABASES[0])
                 started[workers] = self.start(
                     f"emulator-pg-w{workers}",
                     servers.emulator_command,
-                    servers.emulator_env(f"{PG_BASE}/{database}"),
+                    servers.emulator_env(f"{pg.BASE_URL}/{database}"),
                     None,
                     workers=workers,
                 )
@@ -438,10 +403,7 @@ class Harness:
                 self.load(server, "transfer", 16, self.profile.warmup, loadgen_cpus=None)
             for _ in range(self.profile.runs):
                 for workers, server in started.items():
-                    result = self.load(
-                        server, "transfer", 16, self.profile.seconds, loadgen_cpus=None
-                    )
-                    self.record(f"emulator (Postgres, {workers}w)", result)
+                    self.postgres_run(workers, server, databases[workers])
             for workers, server in started.items():
                 label = f"emulator on Postgres, {workers} worker{'s' if workers > 1 else ''}"
                 self.results.rss_mb[label] = server.peak_rss_mb()
@@ -450,66 +412,45 @@ class Harness:
         finally:
             for server in started.values():
                 server.stop()
-            self.drop_databases()
+            pg.drop_databases(*PG_DATABASES)
+
+    def postgres_run(self, workers: int, server: servers.Server, database: str) -> None:
+        """One transfer run, with the database's backends sampled (lock waits, their CPU)."""
+        with pg.Watch(database) as watch:
+            result = self.load(server, "transfer", 16, self.profile.seconds, loadgen_cpus=None)
+        sample = watch.result
+        used = result.server_cpu + sample.backend_cpu + result.loadgen_cpu
+        sample.others = max(0.0, sample.machine_cpu - used)
+        self.results.pg_waits.setdefault(workers, []).append(sample)
+        self.record(f"emulator (Postgres, {workers}w)", result)
+        print(
+            f"      postgres: backends {sample.backend_cpu:.2f} cores, lock waits in "
+            f"{sample.lock_share:.1%} of {sample.samples} samples, machine "
+            f"{sample.machine_cpu:.2f} of {sample.cores} cores "
+            f"(other processes {sample.others:.2f})"
+            + (f"; sampling failed: {watch.error}" if watch.error else ""),
+            flush=True,
+        )
 
     # -- start and reset ---------------------------------------------------------------------
 
     def start_and_reset(self) -> None:
-        if self.profile.name == "smoke":
-            self.smoke_start_and_reset()
-            return
-        fresh, migrated = [], []
-        first = self.workdir / "start-0.db"
-        for i in range(self.profile.cold_starts):
-            server = self.start(
-                "emulator-cold",
-                servers.emulator_command,
-                servers.emulator_env(f"sqlite:///{self.workdir / f'start-{i}.db'}"),
-                self.server_cpus,
-            )
-            fresh.append(server.ready_after)
-            server.stop()
-        self.results.cold_start["fresh SQLite file (migrate + demo seed)"] = fresh
-        for i in range(self.profile.cold_starts):
-            server = self.start(
-                "emulator-warm",
-                servers.emulator_command,
-                servers.emulator_env(f"sqlite:///{first}"),
-                self.server_cpus,
-            )
-            migrated.append(server.ready_after)
-            if i < self.profile.cold_starts - 1:
-                server.stop()
-        self.results.cold_start["migrated and seeded SQLite file"] = migrated
-        try:
-            self.results.reset_ms["demo data on SQLite"] = self.time_resets(server)
-        finally:
-            server.stop()
+        def start(name: str, command: Any, env: dict[str, str], **kw: Any) -> servers.Server:
+            return self.start(name, command, env, self.server_cpus, **kw)
 
-    def smoke_start_and_reset(self) -> None:
-        """One restart of the seeded SQLite file; the fresh start is the run's first start."""
-        self.results.cold_start["fresh SQLite file (migrate + demo seed)"] = [self.first_start]
-        server = self.start(
-            "emulator-warm",
-            servers.emulator_command,
-            servers.emulator_env(f"sqlite:///{self.workdir / 'bench-mix.db'}"),
-            self.server_cpus,
+        smoke = self.profile.name == "smoke"
+        self.results.cold_start, server = startup.cold_starts(
+            start, self.workdir, self.profile.cold_starts, warm_up=not smoke
         )
-        self.results.cold_start["migrated and seeded SQLite file"] = [server.ready_after]
         try:
-            self.results.reset_ms["demo data on SQLite"] = self.time_resets(server)
+            self.results.reset_ms["demo data"] = startup.time_resets(server, self.profile.resets)
         finally:
             server.stop()
-
-    def time_resets(self, server: servers.Server) -> list[float]:
-        timings = []
-        for _ in range(self.profile.resets):
-            started = time.perf_counter()
-            status, body = servers.request(server.base_url, "POST", "/_emulator/reset")
-            timings.append((time.perf_counter() - started) * 1000)
-            if status != 200:
-                raise RuntimeError(f"reset answered HTTP {status}: {str(body)[:300]}")
-        return timings
+        self.results.reset_ms.update(
+            startup.big_seed_resets(
+                start, self.workdir, self.profile.reset_customers, self.profile.resets
+            )
+        )
 
     # -- in-process statement counts and bench.ledger -----------------------------------------
 
@@ -537,6 +478,9 @@ class Harness:
             self.results.ledger_note = "bench/ledger is not there: no ledger figures"
             return
         command = [sys.executable, "-m", "bench.ledger", "--json", str(self.ledger_json)]
+        command += ["--postgres-url", f"{pg.BASE_URL}/capemu_bench"]
+        if not self.postgres:
+            command += ["--backends", "sqlite"]
         if self.profile.name != "full":
             command.append(f"--{self.profile.name}")
         elif self.update_readme:
@@ -609,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:
         servers.stop_all()
         if harness.postgres:
-            harness.drop_databases()
+            pg.drop_databases(*PG_DATABASES)
         print(f"bench aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
