@@ -77,7 +77,44 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = connection.get_execution_options().get(SQLITE_BEGIN) == DEFERRED
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+SQLITE_BEGIN = "capemu_sqlite_begin"
+"""A session execution option: how the session's transactions begin on SQLite."""
+DEFERRED = "deferred"
+
+
+class WriteLockNeeded(Exception):
+    """A read-only request found it must write after all (points due to expire).
+
+    Its SQLite transaction is a deferred one: a WAL snapshot taken at its first read, without
+    the write lock. Upgrading it in place fails (SQLITE_BUSY_SNAPSHOT) once another writer has
+    committed since, so nothing is written in it: the request is served again, from its first
+    statement, in a transaction that begins IMMEDIATE (`restart_with_write_lock`).
+    """
+
+
+def begin_deferred(session: Session) -> None:
+    """Before its first statement: on SQLite the session's transactions begin deferred, so a
+    read-only request neither waits for nor blocks the writers. Nothing changes on Postgres,
+    whose transactions never take a lock up front."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execution_options = session.execution_options.union({SQLITE_BEGIN: DEFERRED})
+
+
+def require_write_lock(session: Session) -> None:
+    """Called before a read-only request's first write: raises `WriteLockNeeded` while the
+    session's transaction is a deferred one."""
+    if session.execution_options.get(SQLITE_BEGIN) == DEFERRED:
+        raise WriteLockNeeded()
+
+
+def restart_with_write_lock(session: Session) -> None:
+    """End the session's transaction (it has written nothing); the next begins IMMEDIATE."""
+    session.rollback()
+    session.execution_options = session.execution_options.union({SQLITE_BEGIN: "immediate"})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
