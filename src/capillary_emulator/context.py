@@ -18,7 +18,7 @@ from capillary_emulator import clock
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
-from capillary_emulator.db import WriteLockNeeded, begin_deferred, restart_with_write_lock
+from capillary_emulator.db import WriteLockNeeded, begin_read_only, restart_with_write_lock
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
 from capillary_emulator.tenancy import Caller
 
@@ -38,7 +38,7 @@ def read_only(endpoint: Endpoint) -> Endpoint:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
     if request.scope.get("endpoint") in _READ_ONLY:
-        begin_deferred(session)
+        begin_read_only(session)
     try:
         yield session
     finally:

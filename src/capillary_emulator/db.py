@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import immutabledict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +85,8 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 SQLITE_BEGIN = "capemu_sqlite_begin"
 """A session execution option: how the session's transactions begin on SQLite."""
 DEFERRED = "deferred"
+READ_ONLY = "capemu_read_only"
+"""A session execution option: the session is a read-only request's (`begin_read_only`)."""
 
 
 class WriteLockNeeded(Exception):
@@ -92,29 +95,43 @@ class WriteLockNeeded(Exception):
     Its SQLite transaction is a deferred one: a WAL snapshot taken at its first read, without
     the write lock. Upgrading it in place fails (SQLITE_BUSY_SNAPSHOT) once another writer has
     committed since, so nothing is written in it: the request is served again, from its first
-    statement, in a transaction that begins IMMEDIATE (`restart_with_write_lock`).
+    statement, in a transaction that begins IMMEDIATE (`restart_with_write_lock`). On Postgres
+    the read ran in autocommit, and is served again in a transaction.
     """
 
 
-def begin_deferred(session: Session) -> None:
-    """Before its first statement: on SQLite the session's transactions begin deferred, so a
-    read-only request neither waits for nor blocks the writers. Nothing changes on Postgres,
-    whose transactions never take a lock up front."""
+def begin_read_only(session: Session) -> None:
+    """Before its first statement: the session only reads, until `restart_with_write_lock`.
+
+    SQLite: its transaction begins deferred (a WAL snapshot), so it neither waits for nor blocks
+    the writers. Postgres: it runs in autocommit, which saves the BEGIN and COMMIT round trips
+    and sees exactly what a READ COMMITTED transaction would (a snapshot per statement).
+    """
     if session.get_bind().dialect.name == "sqlite":
-        session.execution_options = session.execution_options.union({SQLITE_BEGIN: DEFERRED})
+        mode: dict[str, Any] = {READ_ONLY: True, SQLITE_BEGIN: DEFERRED}
+    else:
+        mode = {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    session.execution_options = session.execution_options.union(mode)
 
 
 def require_write_lock(session: Session) -> None:
     """Called before a read-only request's first write: raises `WriteLockNeeded` while the
-    session's transaction is a deferred one."""
-    if session.execution_options.get(SQLITE_BEGIN) == DEFERRED:
+    session is in its read-only mode."""
+    if session.execution_options.get(READ_ONLY):
         raise WriteLockNeeded()
 
 
 def restart_with_write_lock(session: Session) -> None:
-    """End the session's transaction (it has written nothing); the next begins IMMEDIATE."""
+    """End the session's read (it has written nothing); the next transaction is an ordinary
+    one (BEGIN IMMEDIATE on SQLite)."""
     session.rollback()
-    session.execution_options = session.execution_options.union({SQLITE_BEGIN: "immediate"})
+    session.execution_options = immutabledict(
+        {
+            key: value
+            for key, value in session.execution_options.items()
+            if key not in (READ_ONLY, SQLITE_BEGIN, "isolation_level")
+        }
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from sqlalchemy import event, make_url, select, text, update
 from capillary_emulator import clock
 from capillary_emulator.db import (
     WriteLockNeeded,
-    begin_deferred,
+    begin_read_only,
     require_write_lock,
     restart_with_write_lock,
     transaction,
@@ -83,7 +83,7 @@ def begins(client: Any, call: Any) -> list[str]:
 
 
 class TestReadsTakeNoWriteLock:
-    def test_ledger_reads_begin_deferred(self, client):
+    def test_ledger_reads_begin_read_only(self, client):
         assert begins(client, lambda: client.get(INFO, params=TOM_QUERY, headers=DEMO_AUTH)) == [
             "BEGIN"
         ]
@@ -139,7 +139,7 @@ class TestDuePointsStillExpire:
 class TestDeferredSession:
     def test_stale_snapshot_restarts_instead_of_failing_to_write(self, client, database_file):
         with client.app.state.session_factory() as session:
-            begin_deferred(session)
+            begin_read_only(session)
             store_name = session.execute(select(Till.store_name).limit(1)).scalar_one()
             other = sqlite3.connect(database_file, isolation_level=None, timeout=30)
             other.execute("UPDATE tills SET store_name = store_name || '!'")
@@ -149,7 +149,7 @@ class TestDeferredSession:
                 session.execute(text("UPDATE tills SET store_name = store_name"))
             session.rollback()
 
-            begin_deferred(session)
+            begin_read_only(session)
             session.execute(select(Till.store_name).limit(1))
             with pytest.raises(WriteLockNeeded):
                 require_write_lock(session)
