@@ -65,7 +65,8 @@ def make_engine(url: str) -> Engine:
 def _serialise_sqlite_writers(engine: Engine) -> None:
     # pysqlite's own BEGIN is deferred, so two transactions could both read a balance and
     # then both write it. BEGIN IMMEDIATE takes the write lock up front, which serialises
-    # every transaction across threads and processes; WAL keeps that cheap.
+    # every transaction across threads and processes; WAL keeps that cheap. Read-only
+    # requests begin deferred instead (`begin_read_only`).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
