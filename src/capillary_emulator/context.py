@@ -5,11 +5,11 @@ transaction inline on the event loop instead of hopping to the threadpool (see
 docs/architecture.md, "Data access").
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -18,12 +18,27 @@ from capillary_emulator import clock
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
+from capillary_emulator.db import WriteLockNeeded, begin_read_only, restart_with_write_lock
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
 from capillary_emulator.tenancy import Caller
+
+T = TypeVar("T")
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_READ_ONLY: set[Callable[..., Any]] = set()
+
+
+def read_only(endpoint: Endpoint) -> Endpoint:
+    """Marks an endpoint that only reads: on SQLite its transaction begins deferred (a WAL
+    snapshot) instead of taking the write lock. One that may have to write after all (expire
+    due points) runs its use case through `RequestContext.read`."""
+    _READ_ONLY.add(endpoint)
+    return endpoint
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
+    if request.scope.get("endpoint") in _READ_ONLY:
+        begin_read_only(session)
     try:
         yield session
     finally:
@@ -39,6 +54,7 @@ class RequestContext:
     caller: Caller
     now: datetime
     settings: Settings
+    request: Request = field(repr=False, compare=False)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -56,6 +72,17 @@ class RequestContext:
             raise
         self.session.commit()
 
+    def read(self, use_case: Callable[["RequestContext"], T]) -> T:
+        """Run a read-only endpoint's use case. When it finds it must write after all
+        (`db.WriteLockNeeded`, raised before anything is written), its snapshot is dropped and
+        the whole use case runs again from the request's first statement (clock, caller) in a
+        transaction that holds the write lock, so the answer reflects one serial moment."""
+        try:
+            return use_case(self)
+        except WriteLockNeeded:
+            restart_with_write_lock(self.session)
+            return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
+
 
 async def read_request_clock(session: SessionDep) -> ClockReading:
     """The request's first statement: the clock and the control generation the worker's caches
@@ -68,6 +95,10 @@ ClockDep = Annotated[ClockReading, Depends(read_request_clock)]
 
 
 async def get_context(request: Request, session: SessionDep, reading: ClockDep) -> RequestContext:
+    return _context(request, session, reading)
+
+
+def _context(request: Request, session: Session, reading: ClockReading) -> RequestContext:
     caller = request.app.state.caches.caller(
         session,
         reading,
@@ -75,7 +106,11 @@ async def get_context(request: Request, session: SessionDep, reading: ClockDep) 
         oauth_token=request.headers.get(OAUTH_HEADER),
     )
     return RequestContext(
-        session=session, caller=caller, now=reading.now, settings=request.app.state.settings
+        session=session,
+        caller=caller,
+        now=reading.now,
+        settings=request.app.state.settings,
+        request=request,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import immutabledict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,7 +65,8 @@ def make_engine(url: str) -> Engine:
 def _serialise_sqlite_writers(engine: Engine) -> None:
     # pysqlite's own BEGIN is deferred, so two transactions could both read a balance and
     # then both write it. BEGIN IMMEDIATE takes the write lock up front, which serialises
-    # every transaction across threads and processes; WAL keeps that cheap.
+    # every transaction across threads and processes; WAL keeps that cheap. Read-only
+    # requests begin deferred instead (`begin_read_only`).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -77,7 +79,60 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = connection.get_execution_options().get(SQLITE_BEGIN) == DEFERRED
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+SQLITE_BEGIN = "capemu_sqlite_begin"
+"""A session execution option: how the session's transactions begin on SQLite."""
+DEFERRED = "deferred"
+READ_ONLY = "capemu_read_only"
+"""A session execution option: the session is a read-only request's (`begin_read_only`)."""
+
+
+class WriteLockNeeded(Exception):
+    """A read-only request found it must write after all (points due to expire).
+
+    Its SQLite transaction is a deferred one: a WAL snapshot taken at its first read, without
+    the write lock. Upgrading it in place fails (SQLITE_BUSY_SNAPSHOT) once another writer has
+    committed since, so nothing is written in it: the request is served again, from its first
+    statement, in a transaction that begins IMMEDIATE (`restart_with_write_lock`). On Postgres
+    the read ran in autocommit, and is served again in a transaction.
+    """
+
+
+def begin_read_only(session: Session) -> None:
+    """Before its first statement: the session only reads, until `restart_with_write_lock`.
+
+    SQLite: its transaction begins deferred (a WAL snapshot), so it neither waits for nor blocks
+    the writers. Postgres: it runs in autocommit, which saves the BEGIN and COMMIT round trips
+    and sees exactly what a READ COMMITTED transaction would (a snapshot per statement).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        mode: dict[str, Any] = {READ_ONLY: True, SQLITE_BEGIN: DEFERRED}
+    else:
+        mode = {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    session.execution_options = session.execution_options.union(mode)
+
+
+def require_write_lock(session: Session) -> None:
+    """Called before a read-only request's first write: raises `WriteLockNeeded` while the
+    session is in its read-only mode."""
+    if session.execution_options.get(READ_ONLY):
+        raise WriteLockNeeded()
+
+
+def restart_with_write_lock(session: Session) -> None:
+    """End the session's read (it has written nothing); the next transaction is an ordinary
+    one (BEGIN IMMEDIATE on SQLite)."""
+    session.rollback()
+    session.execution_options = immutabledict(
+        {
+            key: value
+            for key, value in session.execution_options.items()
+            if key not in (READ_ONLY, SQLITE_BEGIN, "isolation_level")
+        }
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,6 +10,7 @@ from ledger_scenarios import (
     TILL_NORTH,
     TILL_SOUTH_1,
     TILL_SOUTH_2,
+    balance,
     info,
     ledger_snapshot,
     load_ledger_org,
@@ -251,6 +252,14 @@ class TestFilters:
     def test_till_ids(self, ledger):
         body = info(ledger, tillIds=f"{TILL_SOUTH_1},{TILL_SOUTH_2}").json()
         assert [e["tillCode"] for e in body["ledgerEntries"]] == ["ledger.south1", "ledger.south2"]
+
+    def test_three_till_ids_and_a_repeated_one(self, ledger):
+        every_till = info(ledger).json()["ledgerEntries"]
+        listed = f"{TILL_SOUTH_2},{TILL_NORTH},{TILL_SOUTH_1},{TILL_NORTH}"
+        body = info(ledger, tillIds=listed).json()
+        assert body["ledgerEntries"] == every_till
+        balance_body = balance(ledger, tillIds=listed).json()
+        assert balance_body["ledgerDetails"] == balance(ledger).json()["ledgerDetails"]
 
     def test_store_code_covers_every_till_of_the_store(self, ledger):
         body = info(ledger, storeCode="south").json()

@@ -1,17 +1,29 @@
-"""Finding whose ledger a request reads: a customer by any identifier, or a user group."""
+"""Finding whose ledger a request reads: a customer by any identifier, or a user group.
+
+The same rules as `customers.service.find_customer` and `transfer_core.groups.find_group`
+(and the same errors), in one statement that also says whether any of the owner's points are
+due to expire (store/ledger_owners.py).
+"""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from capillary_emulator.customers.service import find_customer
+from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
+from capillary_emulator.inputs import mobile_candidates, numeric_id
 from capillary_emulator.ledger.query import Target
 from capillary_emulator.ledger.schemas import CustomerDetails
-from capillary_emulator.models import CUSTOMER, USERGROUP2, CustomerIdentifier
+from capillary_emulator.models import CUSTOMER, USERGROUP2
+from capillary_emulator.store import ledger_owners
+from capillary_emulator.store.sql import Db, Row
 from capillary_emulator.tenancy import OrgInfo
-from capillary_emulator.transfer_core.groups import find_group
 from capillary_emulator.writer.core import Owner
+
+_PRIMARY_USER_LOOKUP = {
+    "primaryUserId": "id",
+    "primaryUserCardnumber": "cardnumber",
+    "primaryUserMobile": "mobile",
+    "primaryUserEmail": "email",
+}
 
 
 @dataclass(frozen=True)
@@ -20,42 +32,100 @@ class LedgerOwner:
     customer_id: int
     """`customerId` of each entry: the userId, or minus the groupId for a group (as Capillary)."""
     details: CustomerDetails
+    points_due: bool
+    """Whether some of the owner's points expired by the request's `now` are not yet swept."""
 
 
-def find_owner(session: Session, org: OrgInfo, target: Target) -> LedgerOwner:
+def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwner:
     """The named owner; 8015 (customer) or 1645 (group) when the org has none such."""
     if target.owner_type == USERGROUP2:
-        group = find_group(session, org, target.identifier, target.value)
-        return LedgerOwner(
-            owner=Owner(USERGROUP2, group.id),
-            customer_id=-group.id,
-            details=CustomerDetails(
-                userId=-group.id,
-                groupId=group.id,
-                externalId=group.external_id,
-                entityType=USERGROUP2,
-            ),
-        )
-    customer = find_customer(session, org, target.identifier, target.value)
+        return _group_owner(_find_group(db, org, target.identifier, target.value, now))
+    row = _find_customer(db, org, target.identifier, target.value, now)
+    if row is None:
+        raise CustomerNotFoundError()
+    customer_id, first_name, last_name, external_id, due = row
     if target.identifier == "externalId":
-        external_id: str | None = str(target.value).strip()
-    else:
-        external_id = session.execute(
-            select(CustomerIdentifier.value)
-            .where(
-                CustomerIdentifier.customer_id == customer.id,
-                CustomerIdentifier.type == "externalId",
-            )
-            .limit(1)
-        ).scalar_one_or_none()
+        external_id = str(target.value).strip()
     return LedgerOwner(
-        owner=Owner(CUSTOMER, customer.id),
-        customer_id=customer.id,
+        owner=Owner(CUSTOMER, customer_id),
+        customer_id=customer_id,
         details=CustomerDetails(
-            firstName=customer.first_name,
-            lastName=customer.last_name,
-            userId=customer.id,
+            firstName=first_name,
+            lastName=last_name,
+            userId=customer_id,
             externalId=external_id,
             entityType=CUSTOMER,
         ),
+        points_due=bool(due),
+    )
+
+
+def _usable(value: object) -> str | None:
+    """The value stripped, or None when it can name no one (blank, or holding a NUL, which
+    Postgres refuses in a text bind and no identifier holds)."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    return text if text and "\x00" not in text else None
+
+
+def _find_customer(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -> Row | None:
+    text = _usable(value)
+    if text is None:
+        return None
+    if kind == "id":
+        customer_id = numeric_id(text)
+        if customer_id is None:
+            return None
+        return ledger_owners.customer_by_id(db, org_id=org.id, customer_id=customer_id, now=now)
+    return ledger_owners.customer_by_identifier(
+        db, org_id=org.id, kind=kind, values=_candidates(org, kind, text), now=now
+    )
+
+
+def _candidates(org: OrgInfo, kind: str, text: str) -> list[str]:
+    return mobile_candidates(text, org.default_country_code) if kind == "mobile" else [text]
+
+
+def _find_group(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -> Row:
+    text = _usable(value)
+    if text is None:
+        raise GroupNotValidError()
+    row: Row | None = None
+    if kind == "id":
+        group_id = numeric_id(text)
+        if group_id is not None:
+            row = ledger_owners.group_by_id(db, org_id=org.id, group_id=group_id, now=now)
+    elif kind == "externalId":
+        row = ledger_owners.group_by_external_id(db, org_id=org.id, external_id=text, now=now)
+    elif kind in _PRIMARY_USER_LOOKUP:
+        member_kind = _PRIMARY_USER_LOOKUP[kind]
+        if member_kind == "id":
+            customer_id = numeric_id(text)
+            if customer_id is not None:
+                row = ledger_owners.group_by_primary_id(
+                    db, org_id=org.id, customer_id=customer_id, now=now
+                )
+        else:
+            row = ledger_owners.group_by_primary_identifier(
+                db,
+                org_id=org.id,
+                kind=member_kind,
+                values=_candidates(org, member_kind, text),
+                now=now,
+            )
+    if row is None:
+        raise GroupNotValidError()
+    return row
+
+
+def _group_owner(row: Row) -> LedgerOwner:
+    group_id, external_id, due = row
+    return LedgerOwner(
+        owner=Owner(USERGROUP2, group_id),
+        customer_id=-group_id,
+        details=CustomerDetails(
+            userId=-group_id, groupId=group_id, externalId=external_id, entityType=USERGROUP2
+        ),
+        points_due=bool(due),
     )

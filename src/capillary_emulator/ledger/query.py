@@ -7,10 +7,6 @@ or anything is expired, so a refused read leaves the ledger as it was.
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import SOURCES, identifier_type, org_timezone
 from capillary_emulator.errors import (
@@ -28,9 +24,11 @@ from capillary_emulator.errors import (
 )
 from capillary_emulator.inputs import numeric_id
 from capillary_emulator.ledger.schemas import LedgerQuery
-from capillary_emulator.models import CUSTOMER, USERGROUP2, Till
+from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.points import DELAYED, MAIN, TRIGGER_BASED
+from capillary_emulator.store.ledger import EntryFilter, org_tills
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import OrgInfo
 from capillary_emulator.transfer_core.groups import group_identifier_type
 from capillary_emulator.writer.core import CREDIT, DEBIT, OPENING_BALANCE
@@ -76,41 +74,6 @@ class Paging:
     descending: bool
 
 
-class FilterShape(NamedTuple):
-    """Which entry filters a request sets: the statements are built once per shape."""
-
-    program: bool
-    tills: bool
-    entry_type: bool
-    category: bool
-
-
-@dataclass(frozen=True)
-class EntryFilter:
-    program_id: int | None
-    till_ids: tuple[int, ...] | None
-    entry_type: str | None
-    category: str | None
-
-    @property
-    def shape(self) -> FilterShape:
-        return FilterShape(
-            program=self.program_id is not None,
-            tills=self.till_ids is not None,
-            entry_type=self.entry_type is not None,
-            category=self.category is not None,
-        )
-
-    def params(self) -> dict[str, Any]:
-        values = {
-            "program_id": self.program_id,
-            "till_ids": list(self.till_ids) if self.till_ids is not None else None,
-            "entry_type": self.entry_type,
-            "category": self.category,
-        }
-        return {name: value for name, value in values.items() if value is not None}
-
-
 @dataclass(frozen=True)
 class LedgerRequest:
     """What both reads take from the query, checked in the order Capillary reports problems."""
@@ -122,13 +85,11 @@ class LedgerRequest:
     """includeTillConceptEvents; no concepts are modelled, so it only constrains the request."""
 
 
-def read_request(
-    session: Session, org: OrgInfo, config: OrgConfig, query: LedgerQuery
-) -> LedgerRequest:
+def read_request(db: Db, org: OrgInfo, config: OrgConfig, query: LedgerQuery) -> LedgerRequest:
     return LedgerRequest(
         target=_parse_target(query),
         paging=_parse_paging(query, config),
-        entry_filter=_parse_entry_filter(session, org, query),
+        entry_filter=_parse_entry_filter(db, org, query),
         concept_events=_parse_flag(query.includeTillConceptEvents, "includeTillConceptEvents"),
     )
 
@@ -214,7 +175,7 @@ def _parse_flag(raw: str | None, name: str) -> bool:
     return text.lower() == "true"
 
 
-def _parse_entry_filter(session: Session, org: OrgInfo, query: LedgerQuery) -> EntryFilter:
+def _parse_entry_filter(db: Db, org: OrgInfo, query: LedgerQuery) -> EntryFilter:
     program_id = None
     if _text(query.programId) is not None:
         program_id = _whole_number(query.programId, "programId", default=0)
@@ -231,15 +192,13 @@ def _parse_entry_filter(session: Session, org: OrgInfo, query: LedgerQuery) -> E
             raise PointCategoryTypeInvalidError()
     return EntryFilter(
         program_id=program_id,
-        till_ids=_parse_till_filter(session, org, query),
+        till_ids=_parse_till_filter(db, org, query),
         entry_type=entry_type,
         category=category,
     )
 
 
-def _parse_till_filter(
-    session: Session, org: OrgInfo, query: LedgerQuery
-) -> tuple[int, ...] | None:
+def _parse_till_filter(db: Db, org: OrgInfo, query: LedgerQuery) -> tuple[int, ...] | None:
     """The org's till ids that tillId, tillIds, storeCode or storeId name (only one may be set)."""
     given = _given(
         ("tillId", query.tillId),
@@ -254,28 +213,21 @@ def _parse_till_filter(
     ((name, text),) = given.items()
     if name in ("tillId", "tillIds"):
         pieces = [text] if name == "tillId" else [p.strip() for p in text.split(",")]
-        return _known_tills(session, org, pieces)
+        return _known_tills(db, org, pieces)
     if name == "storeCode":
         label = f"store code: {text}"
-        if "\x00" in text:  # Postgres refuses NUL in a text bind; no store code holds one
-            raise StoreTillsNotFoundError(detail=label)
-        condition = Till.store_code == text
+        tills = tuple(till_id for till_id, code, _ in org_tills(db, org.id) if code == text)
     else:
         if not _WHOLE_NUMBER.fullmatch(text):
             raise LedgerInvalidInputError(detail=f"storeId must be a whole number, got {text!r}")
-        condition = Till.store_id == int(text)
         label = f"store id: {text}"
-    tills = tuple(
-        session.execute(
-            select(Till.id).where(Till.org_id == org.id, condition).order_by(Till.id)
-        ).scalars()
-    )
+        tills = tuple(till_id for till_id, _, store in org_tills(db, org.id) if store == int(text))
     if not tills:
         raise StoreTillsNotFoundError(detail=label)
     return tills
 
 
-def _known_tills(session: Session, org: OrgInfo, pieces: list[str]) -> tuple[int, ...]:
+def _known_tills(db: Db, org: OrgInfo, pieces: list[str]) -> tuple[int, ...]:
     """The org's tills among the given ids; every piece must be an id and name one of them."""
     wanted: dict[str, int] = {}
     for piece in pieces:
@@ -283,11 +235,7 @@ def _known_tills(session: Session, org: OrgInfo, pieces: list[str]) -> tuple[int
         if till_id is None:
             raise TillIdFormatError(value=piece)
         wanted[piece] = till_id
-    known = set(
-        session.execute(
-            select(Till.id).where(Till.org_id == org.id, Till.id.in_(set(wanted.values())))
-        ).scalars()
-    )
+    known = {row[0] for row in org_tills(db, org.id)} & set(wanted.values())
     unknown = [p for p in pieces if wanted[p] not in known]
     if unknown:
         raise TillIdsInvalidError(value=",".join(unknown))

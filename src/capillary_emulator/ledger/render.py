@@ -15,8 +15,8 @@ from capillary_emulator.ledger.schemas import (
     PageDetails,
     TransactionDetails,
 )
-from capillary_emulator.ledger.statements import ClosingRow, PageEvent
-from capillary_emulator.points import format_points
+from capillary_emulator.points import CATEGORIES, format_points
+from capillary_emulator.store.ledger import ClosingRow, PageEvent
 
 TRANSACTION_EVENTS = frozenset({"TransactionAdd", "TransactionUpdate", "ReturnBill"})
 """Events that carry `transactionDetails` (the seed's sample leaves it off other events)."""
@@ -46,10 +46,19 @@ def page_details(paging: Paging, total: int) -> PageDetails:
 
 
 def balance_details(paging: Paging, total: int, rows: list[ClosingRow]) -> BalanceLedgerDetails:
-    """`ledgerDetails` of getCustomerLedgerBalance: the page numbers, then the balances."""
+    """`ledgerDetails` of getCustomerLedgerBalance: the page numbers, then the balances by
+    program, then category (in the order of `points.CATEGORIES`)."""
+    category_rank = {c: i for i, c in enumerate(CATEGORIES)}
+    ordered = sorted(
+        rows,
+        key=lambda r: (r.program_id, category_rank.get(r.category, len(CATEGORIES)), r.category),
+    )
     return BalanceLedgerDetails(
-        **page_details(paging, total).model_dump(),
-        ledgerClosingBalance=[_closing_balance(row) for row in rows],
+        pageNumber=paging.page,
+        pageSize=paging.size,
+        totalEntries=total,
+        pageCount=math.ceil(total / paging.size),
+        ledgerClosingBalance=[_closing_balance(row) for row in ordered],
     )
 
 
@@ -83,7 +92,7 @@ def ledger_entry(page_event: PageEvent, owner: LedgerOwner, time_zone: OrgTime) 
         ledgerCreatedDateISO=created_iso,
         entryDetails=[
             EntryDetail(
-                ledgerEntryType=e.entry_type,
+                ledgerEntryType=e.entry_type or "",
                 points=format_points(abs(e.points_milli)),
                 pointsCategory=e.category,
                 programName=e.program_name or "",

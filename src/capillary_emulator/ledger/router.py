@@ -1,10 +1,14 @@
-"""GET /v2/pointsLedger/getCustomerLedgerBalance and /getCustomerLedgerInfo."""
+"""GET /v2/pointsLedger/getCustomerLedgerBalance and /getCustomerLedgerInfo.
+
+Both are read-only (a deferred snapshot on SQLite) until the owner has points due to expire;
+then `RequestContext.read` serves them again under the write lock.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from capillary_emulator.context import ContextDep
+from capillary_emulator.context import ContextDep, RequestContext, read_only
 from capillary_emulator.ledger import service
 from capillary_emulator.ledger.schemas import CustomerLedgerBalance, CustomerLedgerInfo, LedgerQuery
 
@@ -32,13 +36,17 @@ LedgerQueryDep = Annotated[LedgerQuery, Depends(_ledger_query)]
     response_model=CustomerLedgerBalance,
     include_in_schema=False,
 )
+@read_only
 async def get_customer_ledger_balance(
     ctx: ContextDep, query: LedgerQueryDep
 ) -> CustomerLedgerBalance:
-    with ctx.transaction():
+    def balance(c: RequestContext) -> CustomerLedgerBalance:
         return service.customer_ledger_balance(
-            ctx.session, org=ctx.caller.org, config=ctx.caller.config, query=query, now=ctx.now
+            c.session, org=c.caller.org, config=c.caller.config, query=query, now=c.now
         )
+
+    with ctx.transaction():
+        return ctx.read(balance)
 
 
 @router.get(
@@ -51,8 +59,12 @@ async def get_customer_ledger_balance(
     response_model=CustomerLedgerInfo,
     include_in_schema=False,
 )
+@read_only
 async def get_customer_ledger_info(ctx: ContextDep, query: LedgerQueryDep) -> CustomerLedgerInfo:
-    with ctx.transaction():
+    def page(c: RequestContext) -> CustomerLedgerInfo:
         return service.customer_ledger_info(
-            ctx.session, org=ctx.caller.org, config=ctx.caller.config, query=query, now=ctx.now
+            c.session, org=c.caller.org, config=c.caller.config, query=query, now=c.now
         )
+
+    with ctx.transaction():
+        return ctx.read(page)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from capillary_emulator.context import ContextDep, RequestContext
+from capillary_emulator.context import ContextDep, RequestContext, read_only
 from capillary_emulator.envelope import DataEnvelope
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.transfers import service
@@ -55,6 +55,7 @@ async def transfer_points(
 
 
 @router.get("/v2/points/transfer", response_model=DataEnvelope[TransferRecord])
+@read_only
 async def transfer_history(
     query: Annotated[TransferHistoryQuery, Query()], ctx: ContextDep
 ) -> DataEnvelope[TransferRecord]:

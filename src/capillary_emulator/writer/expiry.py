@@ -2,17 +2,21 @@
 
 Moving the clock sweeps a whole org; reads and spends sweep their owner first, so no request
 sees expired points. The writes go through the ledger writer (`lock_balances`, `expire_lots`,
-`store_balances`): this module only finds what is due.
+`store_balances`): this module only finds what is due (store/expiry.py).
+
+A read-only request's transaction on SQLite is a deferred snapshot without the write lock, so
+the sweep asks for the lock (`db.require_write_lock`) before its first write: the request is
+then served again from the start under the write lock (`RequestContext.read`).
 """
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from capillary_emulator.models import PointAward
+from capillary_emulator.db import require_write_lock
+from capillary_emulator.store import expiry
+from capillary_emulator.store.sql import Db, Row
 from capillary_emulator.writer.core import (
     Key,
     Owner,
@@ -25,77 +29,32 @@ from capillary_emulator.writer.core import (
 def expire_due_points(
     session: Session, *, org_id: int, now: datetime, owners: Iterable[Owner] | None = None
 ) -> int:
-    """Debit the unspent part of every lot whose expiry has passed; returns thousandths expired."""
-    query = select(
-        PointAward.owner_type, PointAward.owner_id, PointAward.program_id, PointAward.category
-    ).where(
-        PointAward.org_id == org_id,
-        PointAward.remaining_milli > 0,
-        PointAward.expires_at.is_not(None),
-        PointAward.expires_at <= now,
+    """Debit the unspent part of every lot whose expiry has passed; returns thousandths expired.
+
+    With `owners`, only theirs (one statement when nothing is due, the usual case); without,
+    the whole org's.
+    """
+    db = Db(session)
+    scopes: list[tuple[str, int] | None] = (
+        [None] if owners is None else list(dict.fromkeys((o.type, o.id) for o in owners))
     )
-    owner_list = list(owners) if owners is not None else None
-    if owner_list is not None:
-        # Reads call this for one owner on every request; almost always nothing is due, and
-        # one prebuilt probe per owner says so without building the sweep below.
-        if not any(
-            session.execute(_ANY_DUE, {"owner_type": o.type, "owner_id": o.id, "now": now}).first()
-            for o in owner_list
-        ):
-            return 0
-        query = query.where(_any_owner(owner_list))
-    keys: list[Key] = sorted({(r[0], r[1], r[2], r[3]) for r in session.execute(query.distinct())})
+    keys: set[Key] = set()
+    for scope in scopes:
+        keys |= expiry.due_keys(db, org_id=org_id, now=now, owner=scope)
     if not keys:
         return 0
+    require_write_lock(session)
     balances = lock_balances(session, org_id=org_id, keys=keys)
     # Read the due lots again now that their keys are locked: another worker may have
-    # expired them in the meantime.
-    due = session.execute(
-        select(
-            PointAward.id,
-            PointAward.owner_type,
-            PointAward.owner_id,
-            PointAward.program_id,
-            PointAward.category,
-            PointAward.remaining_milli,
-            PointAward.expires_at,
-        )
-        .where(
-            or_(*(_key_condition(k) for k in keys)),
-            PointAward.remaining_milli > 0,
-            PointAward.expires_at.is_not(None),
-            PointAward.expires_at <= now,
-        )
-        .order_by(PointAward.expires_at, PointAward.id)
-    ).all()
+    # expired them in the meantime. Lots of keys that were not due a moment ago wait for
+    # the next sweep.
+    due: list[Row] = [
+        lot
+        for scope in scopes
+        for lot in expiry.due_lots(db, org_id=org_id, now=now, owner=scope)
+        if (lot[1], lot[2], lot[3], lot[4]) in balances
+    ]
+    due.sort(key=lambda lot: (lot[6], lot[0]))
     expired = expire_lots(session, org_id=org_id, due=due, balances=balances)
     store_balances(session, balances)
     return expired
-
-
-_ANY_DUE = (
-    select(PointAward.id)
-    .where(
-        PointAward.owner_type == bindparam("owner_type"),
-        PointAward.owner_id == bindparam("owner_id"),
-        PointAward.remaining_milli > 0,
-        PointAward.expires_at.is_not(None),
-        PointAward.expires_at <= bindparam("now"),
-    )
-    .limit(1)
-)
-
-
-def _key_condition(key: Key) -> ColumnElement[bool]:
-    return and_(
-        PointAward.owner_type == key[0],
-        PointAward.owner_id == key[1],
-        PointAward.program_id == key[2],
-        PointAward.category == key[3],
-    )
-
-
-def _any_owner(owners: list[Owner]) -> ColumnElement[bool]:
-    return or_(
-        *(and_(PointAward.owner_type == o.type, PointAward.owner_id == o.id) for o in owners)
-    )
