@@ -4,13 +4,16 @@ write lock, and still expire due points: a read that finds some starts again und
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event, make_url, select, text, update
 
 from capillary_emulator import clock
+from capillary_emulator.config import DEMO_SEED_FILE, Settings
 from capillary_emulator.db import (
     WriteLockNeeded,
     begin_read_only,
@@ -18,10 +21,9 @@ from capillary_emulator.db import (
     restart_with_write_lock,
     transaction,
 )
+from capillary_emulator.main import create_app
 from capillary_emulator.models import Till
-from tests.support import DEMO_AUTH, audit_ok, is_postgres
-
-pytestmark = pytest.mark.usefixtures("sqlite_only")
+from tests.support import DEMO_AUTH, audit_ok
 
 TOM_QUERY = {"identifierName": "mobile", "identifierValue": "7799497290", "source": "INSTORE"}
 """Tom Sawyer: 1000 Main points in program 141 that expire 365 days after the seed loads."""
@@ -30,15 +32,31 @@ BALANCE = "/v2/pointsLedger/getCustomerLedgerBalance"
 HISTORY = "/v2/points/transfer"
 
 
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    if is_postgres(database_url):
-        pytest.skip("SQLite's transaction modes; Postgres takes no lock up front")
+@pytest.fixture(scope="module")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """These tests are about SQLite's transaction modes, so they run on a SQLite file of their
+    own in every run of the suite (on Postgres, read-only requests take no lock at all)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite-modes') / 'emulator.db'}"
+
+
+@pytest.fixture(scope="module")
+def sqlite_app(sqlite_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=sqlite_url, seed_file=DEMO_SEED_FILE))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
 
 
 @pytest.fixture
-def database_file(database_url: str) -> str:
-    return str(make_url(database_url).database)
+def client(sqlite_app: TestClient) -> TestClient:
+    """The SQLite emulator, reset to exactly the demo seed (shadows conftest's `client`)."""
+    response = sqlite_app.post("/_emulator/reset")
+    assert response.status_code == 200, response.text
+    return sqlite_app
+
+
+@pytest.fixture
+def database_file(sqlite_url: str) -> str:
+    return str(make_url(sqlite_url).database)
 
 
 @pytest.fixture
