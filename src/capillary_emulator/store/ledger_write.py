@@ -5,17 +5,30 @@ values per key or owner are built per row count (a transfer always uses the same
 shape is still compiled once.
 """
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
 from capillary_emulator.db import Base
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
-from capillary_emulator.store.sql import Db, DialectStatement, Params, Row, Statement
+from capillary_emulator.store.sql import Db, DialectStatement, Params, Row, Statement, aware
 
 BalanceKey = tuple[str, int, int, str]
 """(owner_type, owner_id, program_id, category)."""
@@ -65,10 +78,40 @@ def _change_balances(dialect: str, count: int) -> Executable:
             for i in range(count)
         ]
     )
+    returned = [*(BALANCES.c[c] for c in KEY_COLUMNS), BALANCES.c.points_milli]
+    if dialect == "sqlite":
+        returned.append(_lots_json(count))
     return statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
         set_={"points_milli": BALANCES.c.points_milli + statement.excluded.points_milli},
-    ).returning(*(BALANCES.c[c] for c in KEY_COLUMNS), BALANCES.c.points_milli)
+    ).returning(*returned)
+
+
+def _lots_json(count: int) -> Any:
+    """The unspent lots of the returned balance row as one JSON array, when `read_<i>` asks for
+    the lots of the i-th key (SQLite only: see `change_balances`)."""
+    # SQLAlchemy writes RETURNING's columns without their table, which inside the subquery
+    # would name the lot's columns: the balance row's are spelled out.
+    row = {c: literal_column(f"{BALANCES.name}.{c}", BALANCES.c[c].type) for c in KEY_COLUMNS}
+    lot = LOTS.alias("lot")
+    wanted = or_(
+        *(
+            and_(
+                *(row[c] == bindparam(f"{c}_{i}") for c in KEY_COLUMNS),
+                bindparam(f"read_{i}", type_=Integer) == 1,
+            )
+            for i in range(count)
+        )
+    )
+    return (
+        select(
+            func.json_group_array(
+                func.json_array(lot.c.id, lot.c.remaining_milli, lot.c.expires_at, lot.c.awarded_at)
+            )
+        )
+        .where(*(lot.c[c] == row[c] for c in KEY_COLUMNS), lot.c.remaining_milli > 0, wanted)
+        .scalar_subquery()
+    )
 
 
 CHANGE_BALANCES = _PerCount("change_balances", _change_balances)
@@ -107,10 +150,25 @@ RESTORE_LOT = Statement(
         .values(remaining_milli=LOTS.c.remaining_milli + bindparam("milli"))
     ),
 )
-INSERT_LOTS = Statement(
-    "insert_lots",
-    lambda: insert(LOTS).values({c.name: bindparam(c.name) for c in LOTS.c if c.name != "id"}),
-)
+
+
+def _write_lots(dialect: str) -> Executable:
+    # An existing lot names its id and only its new remaining_milli is written (ON CONFLICT);
+    # a new lot has no id: SQLite numbers it, Postgres takes the next value of its sequence.
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    lot_id: Any = bindparam("id", type_=LOTS.c.id.type)
+    if dialect == "postgresql":
+        lot_id = func.coalesce(lot_id, func.nextval(func.pg_get_serial_sequence(LOTS.name, "id")))
+    statement = insert_fn(LOTS).values(
+        {"id": lot_id, **{c.name: bindparam(c.name) for c in LOTS.c if c.name != "id"}}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[LOTS.c.id],
+        set_={"remaining_milli": statement.excluded.remaining_milli},
+    )
+
+
+WRITE_LOTS = DialectStatement("write_lots", _write_lots)
 STORE_BALANCE = Statement(
     "store_balance",
     lambda: (
@@ -140,20 +198,42 @@ INSERT_ENTRIES = Statement(
 
 
 def change_balances(
-    db: Db, *, org_id: int, deltas: Sequence[tuple[BalanceKey, int]]
-) -> dict[BalanceKey, int]:
+    db: Db,
+    *,
+    org_id: int,
+    deltas: Sequence[tuple[BalanceKey, int]],
+    lots_of: Collection[BalanceKey] = (),
+) -> tuple[dict[BalanceKey, int], dict[BalanceKey, list[Row]]]:
     """Add each delta to its balance (creating missing rows) and lock the rows, in the order
-    given; the balances after the change."""
+    given; the balances after the change, and the `live_lots` of the keys in `lots_of` read
+    under those locks.
+
+    On SQLite the transaction holds the database write lock from its BEGIN IMMEDIATE, so the
+    lots come back with the balances, in the same statement. On Postgres they are read by the
+    next one: a statement that waited for a row lock still reads what it saw before the wait.
+    """
     if not deltas:
-        return {}
+        return {}, {}
     params: dict[str, Any] = {}
     for i, (key, delta) in enumerate(deltas):
         for column, value in zip(KEY_COLUMNS, key, strict=True):
             params[f"{column}_{i}"] = value
         params[f"org_id_{i}"] = org_id
         params[f"delta_{i}"] = delta
+        if db.is_sqlite:
+            params[f"read_{i}"] = 1 if key in lots_of else 0
     rows = db.rows(CHANGE_BALANCES(len(deltas)), **params)
-    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+    balances = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+    if not db.is_sqlite:
+        return balances, {key: live_lots(db, key) for key, _delta in deltas if key in lots_of}
+    return balances, {(r[0], r[1], r[2], r[3]): _spending_order(r[5]) for r in rows if r[5]}
+
+
+def _spending_order(lots_json: str) -> list[Row]:
+    """`LIVE_LOTS`'s order, on the stored values (SQLite's time text sorts as the times do)."""
+    lots = json.loads(lots_json)
+    lots.sort(key=lambda lot: (lot[2] is None, lot[2] or "", lot[3], lot[0]))
+    return [(lot[0], lot[1], aware(lot[2])) for lot in lots]
 
 
 def live_lots(db: Db, key: BalanceKey) -> list[Row]:
@@ -181,9 +261,11 @@ def restore_lots(db: Db, restored: Sequence[tuple[int, int]]) -> None:
     db.execute_many(RESTORE_LOT, [{"lot_id": lot_id, "milli": milli} for lot_id, milli in restored])
 
 
-def insert_lots(db: Db, lots: Sequence[Params]) -> None:
-    """Rows of every `point_awards` column but the id."""
-    db.execute_many(INSERT_LOTS, lots)
+def write_lots(db: Db, lots: Sequence[Params]) -> None:
+    """New lots (rows of every `point_awards` column, `id` None) and new remainders of existing
+    ones (their `id`, `remaining_milli`, and any valid values for the columns kept), in one
+    statement."""
+    db.execute_many(WRITE_LOTS, lots)
 
 
 def store_balances(db: Db, balances: dict[BalanceKey, int]) -> None:

@@ -44,6 +44,11 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
 
 
+aware = _aware
+"""A time as the driver hands it back (naive UTC, or SQLite's text), made timezone-aware (for
+values a statement returns inside JSON, which no column type converts)."""
+
+
 def _boolean(value: Any) -> bool | None:
     return None if value is None else bool(value)
 

@@ -76,10 +76,14 @@ def write_points_event(
     db = Db(session)
     deltas = _deltas(movements)
     keys = sorted(deltas)
-    # One statement locks every row and applies the whole change; what the rows held before is
-    # the locked balance the debits are checked against. A refusal below leaves that change to
-    # the caller's rollback (every caller fails its transaction when the writer raises).
-    after = store.change_balances(db, org_id=org_id, deltas=[(k, deltas[k]) for k in keys])
+    # One statement locks every row and applies the whole change (on SQLite it also reads the
+    # debited keys' lots); what the rows held before is the locked balance the debits are
+    # checked against. A refusal below leaves that change to the caller's rollback (every
+    # caller fails its transaction when the writer raises).
+    debited = {m.key for m in movements if isinstance(m, Debit)}
+    after, lot_rows = store.change_balances(
+        db, org_id=org_id, deltas=[(k, deltas[k]) for k in keys], lots_of=debited
+    )
     balances = {k: after[k] - deltas[k] for k in keys}
     expired = 0
     live_lots: dict[Key, list[list[Any]]] = {}
@@ -87,7 +91,7 @@ def write_points_event(
         if not isinstance(m, Debit):
             continue
         if m.key not in live_lots:
-            lots, due = _lots_of(db, m.key, now)
+            lots, due = _split_due(m.key, lot_rows.get(m.key, []), now)
             if due:
                 expired += _expire(db, org_id=org_id, due=due, balances=balances)
             live_lots[m.key] = lots
@@ -95,14 +99,17 @@ def write_points_event(
             raise m.insufficient()
         m.drawn = _draw(live_lots[m.key], m)
         balances[m.key] -= m.points_milli
-    touched = [(lot[0], lot[1]) for lots in live_lots.values() for lot in lots if lot[3]]
-    store.set_lot_remaining(db, touched)
-    new_lots: list[dict[str, Any]] = []
+    lot_writes = [
+        _drawn_lot(org_id, key, lot, now)
+        for key, lots in live_lots.items()
+        for lot in lots
+        if lot[3]
+    ]
     for m in movements:
         if isinstance(m, Credit):
-            new_lots += _credit_lots(db, org_id, m, now)
+            lot_writes += _credit_lots(db, org_id, m, now)
             balances[m.key] += m.points_milli
-    store.insert_lots(db, new_lots)
+    store.write_lots(db, lot_writes)
     # Only expiry on the way makes the balances differ from what the first statement wrote.
     store.store_balances(db, {k: v for k, v in balances.items() if v != after[k]})
     header = store.event_header(
@@ -126,25 +133,56 @@ def _deltas(movements: Sequence[Movement]) -> dict[Key, int]:
 
 def lock_balances(session: Session, *, org_id: int, keys: Iterable[Key]) -> dict[Key, int]:
     """Create missing balance rows and lock all of them, always in sorted key order."""
-    return store.change_balances(
+    balances, _lots = store.change_balances(
         Db(session), org_id=org_id, deltas=[(key, 0) for key in sorted(set(keys))]
     )
+    return balances
 
 
-def _lots_of(db: Db, key: Key, now: datetime) -> tuple[list[list[Any]], list[Any]]:
-    """The key's unspent lots in spending order, and apart from them those already expired.
+def _split_due(key: Key, rows: list[Any], now: datetime) -> tuple[list[list[Any]], list[Any]]:
+    """The key's unspent lots (in spending order) apart from those already expired.
 
     Live lots come back as mutable [id, remaining, expires_at, touched] lists.
     """
     owner_type, owner_id, program_id, category = key
     live: list[list[Any]] = []
     due: list[Any] = []
-    for lot_id, remaining, expires_at in store.live_lots(db, key):
+    for lot_id, remaining, expires_at in rows:
         if expires_at is not None and expires_at <= now:
             due.append((lot_id, owner_type, owner_id, program_id, category, remaining, expires_at))
         else:
             live.append([lot_id, remaining, expires_at, False])
     return live, due
+
+
+def _drawn_lot(org_id: int, key: Key, lot: list[Any], now: datetime) -> dict[str, Any]:
+    """The write of a lot a debit drew from: only its id and new remainder are stored, the rest
+    fills the columns the statement must name."""
+    lot_id, remaining, expires_at, _touched = lot
+    return {
+        **_lot_row(org_id, key, remaining, expires_at, now),
+        "id": lot_id,
+        "remaining_milli": remaining,
+    }
+
+
+def _lot_row(
+    org_id: int, key: Key, milli: int, expires_at: datetime | None, now: datetime
+) -> dict[str, Any]:
+    owner_type, owner_id, program_id, category = key
+    return {
+        "id": None,
+        "org_id": org_id,
+        "owner_type": owner_type,
+        "owner_id": owner_id,
+        "program_id": program_id,
+        "category": category,
+        "points_milli": milli,
+        "remaining_milli": milli,
+        "awarded_at": now,
+        "expires_at": expires_at,
+        "ledger_event_id": None,
+    }
 
 
 def _draw(lots: list[list[Any]], debit: Debit) -> list[Lot]:
@@ -225,22 +263,7 @@ def _credit_lots(db: Db, org_id: int, credit: Credit, now: datetime) -> list[dic
         pieces = [(milli, expiry) for expiry, milli in by_expiry.items()]
     else:
         pieces = [(credit.points_milli, credit.expires_at)]
-    owner_type, owner_id, program_id, category = credit.key
-    return [
-        {
-            "org_id": org_id,
-            "owner_type": owner_type,
-            "owner_id": owner_id,
-            "program_id": program_id,
-            "category": category,
-            "points_milli": milli,
-            "remaining_milli": milli,
-            "awarded_at": now,
-            "expires_at": expiry,
-            "ledger_event_id": None,
-        }
-        for milli, expiry in pieces
-    ]
+    return [_lot_row(org_id, credit.key, milli, expiry, now) for milli, expiry in pieces]
 
 
 def store_balances(session: Session, balances: dict[Key, int]) -> None:
