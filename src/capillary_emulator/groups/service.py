@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import find_customer_record, identifier_type, party
@@ -32,9 +31,12 @@ from capillary_emulator.errors import (
 from capillary_emulator.groups.schemas import GroupTransferBody, GroupTransferrable
 from capillary_emulator.inputs import config_flag
 from capillary_emulator.inputs import notes as read_notes
-from capillary_emulator.models import CUSTOMER, USERGROUP2, UserGroup, UserGroupMember
+from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.points import as_float
+from capillary_emulator.store import groups as store
 from capillary_emulator.store.customers import CustomerRecord
+from capillary_emulator.store.groups import GroupRecord
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type, group_object
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable
@@ -69,7 +71,7 @@ class Party:
 
     owner: Owner
     customer: CustomerRecord | None = None
-    group: UserGroup | None = None
+    group: GroupRecord | None = None
 
 
 def check_transferrable(
@@ -206,12 +208,7 @@ def _check_may_move(session: Session, *, source: Party, actor: CustomerRecord) -
             raise TransferNotPermittedError()
         return
     assert source.group is not None
-    member = session.execute(
-        select(UserGroupMember).where(
-            UserGroupMember.group_id == source.group.id,
-            UserGroupMember.customer_id == actor.id,
-        )
-    ).scalar_one_or_none()
+    member = store.member(Db(session), source.group.id, actor.id)
     if member is None or not member.active:
         raise NotGroupMemberError()
     if not (member.primary_member or member.allow_points_transfer):

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.schemas import CustomerRef, TransferParty
 from capillary_emulator.customers.service import iso_in_org, legacy_in_org
-from capillary_emulator.models import CUSTOMER, UserGroup
+from capillary_emulator.models import CUSTOMER
 from capillary_emulator.points import as_float, whole_points
 from capillary_emulator.store.transfers import HistoryRow, Name, TransferRow
 from capillary_emulator.tenancy import Caller, OrgInfo
-from capillary_emulator.transfer_core.groups import group_object
+from capillary_emulator.transfer_core.groups import group_side
 from capillary_emulator.transfer_core.movement import Movement, move_points
 from capillary_emulator.transfer_core.schemas import (
     GroupObject,
@@ -116,8 +116,7 @@ def history_records(
                 userId=owner_id, firstName=name.first_name, lastName=name.last_name
             )
         if owner_id not in groups:
-            group = session.get(UserGroup, owner_id)
-            groups[owner_id] = group_object(session, group, org) if group else GroupRef(id=owner_id)
+            groups[owner_id] = group_side(session, owner_id, org)
         return groups[owner_id]
 
     records = []
