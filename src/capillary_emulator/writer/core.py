@@ -105,11 +105,14 @@ def write_points_event(
         for lot in lots
         if lot[3]
     ]
+    restored: list[tuple[int, int]] = []
     for m in movements:
         if isinstance(m, Credit):
-            lot_writes += _credit_lots(db, org_id, m, now)
+            lot_writes += _credit_lots(org_id, m, now)
+            restored += m.restore
             balances[m.key] += m.points_milli
     store.write_lots(db, lot_writes)
+    store.restore_lots(db, restored)
     # Only expiry on the way makes the balances differ from what the first statement wrote.
     store.store_balances(db, {k: v for k, v in balances.items() if v != after[k]})
     header = store.event_header(
@@ -248,12 +251,9 @@ def _expire(db: Db, *, org_id: int, due: Sequence[Any], balances: dict[Key, int]
     return total
 
 
-def _credit_lots(db: Db, org_id: int, credit: Credit, now: datetime) -> list[dict[str, Any]]:
-    """The new lots a credit adds (none when it restores existing lots, which it does here)."""
-    if credit.restore:
-        store.restore_lots(db, credit.restore)
-        return []
-    if credit.points_milli == 0:
+def _credit_lots(org_id: int, credit: Credit, now: datetime) -> list[dict[str, Any]]:
+    """The new lots a credit adds (none when it puts points back into existing lots)."""
+    if credit.restore or credit.points_milli == 0:
         return []
     pieces: list[tuple[int, datetime | None]]
     if credit.mirror is not None:
