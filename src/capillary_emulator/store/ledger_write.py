@@ -226,7 +226,12 @@ def change_balances(
     balances = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
     if not db.is_sqlite:
         return balances, {key: live_lots(db, key) for key, _delta in deltas if key in lots_of}
-    return balances, {(r[0], r[1], r[2], r[3]): _spending_order(r[5]) for r in rows if r[5]}
+    lots: dict[BalanceKey, list[Row]] = {}
+    for r in rows:
+        key = (r[0], r[1], r[2], r[3])
+        if key in lots_of:
+            lots[key] = _spending_order(r[5])
+    return balances, lots
 
 
 def _spending_order(lots_json: str) -> list[Row]:
