@@ -17,7 +17,14 @@ from capillary_emulator.customers.schemas import (
 )
 from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
 from capillary_emulator.inputs import mobile_candidates, numeric_id
-from capillary_emulator.models import Customer, CustomerIdentifier, Till
+from capillary_emulator.models import Customer, CustomerIdentifier
+from capillary_emulator.store.customers import (
+    CustomerRecord,
+    Lookup,
+    find_customers,
+    identifiers_of_two,
+)
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import OrgInfo
 
 IDENTIFIER_TYPES = {
@@ -71,11 +78,10 @@ _BY_IDENTIFIER = (
 )
 
 
-def find_customer(session: Session, org: OrgInfo, kind: str, value: object) -> Customer:
-    """The org's customer holding that identifier; 8015 when there is none.
+def customer_lookup(org: OrgInfo, kind: str, value: object) -> Lookup:
+    """What to look for; 8015 at once for a value no customer can hold.
 
     Mobile numbers resolve with or without the org's default country code, as Capillary's do.
-    Another org's customers are never found.
     """
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
         raise CustomerNotFoundError()
@@ -86,19 +92,46 @@ def find_customer(session: Session, org: OrgInfo, kind: str, value: object) -> C
         customer_id = numeric_id(text)
         if customer_id is None:
             raise CustomerNotFoundError()
-        customer = session.execute(
-            _BY_ID, {"customer_id": customer_id, "org_id": org.id}
-        ).scalar_one_or_none()
-        if customer is None:
-            raise CustomerNotFoundError()
-        return customer
+        return Lookup(customer_id=customer_id)
     candidates = mobile_candidates(text, org.default_country_code) if kind == "mobile" else [text]
-    customer = session.execute(
-        _BY_IDENTIFIER, {"org_id": org.id, "kind": kind, "values": candidates}
-    ).scalar_one_or_none()
+    return Lookup(kind=kind, values=tuple(candidates))
+
+
+def find_customer(session: Session, org: OrgInfo, kind: str, value: object) -> Customer:
+    """The org's customer holding that identifier, as an ORM entity; 8015 when there is none.
+
+    Another org's customers are never found.
+    """
+    lookup = customer_lookup(org, kind, value)
+    if lookup.customer_id is not None:
+        customer = session.execute(
+            _BY_ID, {"customer_id": lookup.customer_id, "org_id": org.id}
+        ).scalar_one_or_none()
+    else:
+        customer = session.execute(
+            _BY_IDENTIFIER, {"org_id": org.id, "kind": lookup.kind, "values": list(lookup.values)}
+        ).scalar_one_or_none()
     if customer is None:
         raise CustomerNotFoundError()
     return customer
+
+
+def find_customer_records(
+    session: Session, org: OrgInfo, lookups: list[Lookup]
+) -> list[CustomerRecord]:
+    """One or two customers in one statement, as plain records; 8015 for the first not found."""
+    found = find_customers(Db(session), org.id, lookups)
+    records = [record for record in found if record is not None]
+    if len(records) != len(found):
+        raise CustomerNotFoundError()
+    return records
+
+
+def find_customer_record(
+    session: Session, org: OrgInfo, kind: str, value: object
+) -> CustomerRecord:
+    """`find_customer` as a plain record."""
+    return find_customer_records(session, org, [customer_lookup(org, kind, value)])[0]
 
 
 def identifiers_of(session: Session, customer_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
@@ -113,7 +146,7 @@ def identifiers_of(session: Session, customer_ids: list[int]) -> dict[int, list[
     return found
 
 
-def party(customer: Customer) -> TransferParty:
+def party(customer: Customer | CustomerRecord) -> TransferParty:
     """`transferredFrom` / `transferredTo` of a transfer record."""
     return TransferParty(
         userId=customer.id, firstName=customer.first_name, lastName=customer.last_name
@@ -136,12 +169,29 @@ def legacy_in_org(moment: datetime, org: OrgInfo) -> str:
     return moment.astimezone(org_timezone(org)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def customer_object(session: Session, customer: Customer, org: OrgInfo) -> CustomerObject:
-    """`transferFrom` / `transferTo` of isTransferrable."""
-    till = session.get(Till, customer.created_by_till_id) if customer.created_by_till_id else None
+def customer_objects(
+    session: Session, customers: tuple[CustomerRecord, CustomerRecord], org: OrgInfo
+) -> tuple[CustomerObject, CustomerObject]:
+    """`transferFrom` and `transferTo` of isTransferrable (their identifiers in one statement)."""
+    first, second = customers
+    identifiers = identifiers_of_two(Db(session), first.id, second.id)
+    return (
+        customer_object(first, identifiers[first.id], org),
+        customer_object(second, identifiers[second.id], org),
+    )
+
+
+def customer_object(
+    customer: CustomerRecord, identifiers: list[tuple[str, str]], org: OrgInfo
+) -> CustomerObject:
     actor = (
-        Actor(id=till.id, code=till.code, name=till.code, type="TILL")
-        if till
+        Actor(
+            id=customer.created_by_till_id,
+            code=customer.till_code,
+            name=customer.till_code,
+            type="TILL",
+        )
+        if customer.created_by_till_id and customer.till_code is not None
         else Actor(id=-1, code="", name="", type="TILL")
     )
     created = iso_in_org(customer.created_at, org)
@@ -149,7 +199,6 @@ def customer_object(session: Session, customer: Customer, org: OrgInfo) -> Custo
     attribution = Attribution(
         createDate=created, createdBy=actor, modifiedBy=actor, modifiedDate=modified
     )
-    identifiers = identifiers_of(session, [customer.id])[customer.id]
     profile = Profile(
         firstName=customer.first_name,
         lastName=customer.last_name,

@@ -10,19 +10,19 @@ from capillary_emulator.transfer_core.schemas import TransferRecord
 
 router = APIRouter(tags=["points"])
 
+# Parametrised once: `DataEnvelope[...]` looks its class up on every use.
+TransferrableEnvelope = DataEnvelope[GroupTransferrable]
+RecordEnvelope = DataEnvelope[TransferRecord]
 
-@router.post(
-    "/v2/points/userGroup2/isTransferrable", response_model=DataEnvelope[GroupTransferrable]
-)
-async def is_transferrable(
-    body: GroupTransferBody, ctx: ContextDep
-) -> DataEnvelope[GroupTransferrable]:
+
+@router.post("/v2/points/userGroup2/isTransferrable", response_model=TransferrableEnvelope)
+async def is_transferrable(body: GroupTransferBody, ctx: ContextDep) -> TransferrableEnvelope:
     result = service.check_transferrable(ctx.session, caller=ctx.caller, request=body, now=ctx.now)
-    return DataEnvelope[GroupTransferrable](data=[result])
+    return TransferrableEnvelope(data=[result])
 
 
-@router.post("/v2/points/userGroup2/transfer", response_model=DataEnvelope[TransferRecord])
-async def transfer_points(body: GroupTransferBody, ctx: ContextDep) -> DataEnvelope[TransferRecord]:
+@router.post("/v2/points/userGroup2/transfer", response_model=RecordEnvelope)
+async def transfer_points(body: GroupTransferBody, ctx: ContextDep) -> RecordEnvelope:
     with ctx.transaction():
         record = service.transfer_points(ctx.session, caller=ctx.caller, request=body, now=ctx.now)
-    return DataEnvelope[TransferRecord](data=[record])
+    return RecordEnvelope(data=[record])

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer, identifier_type
+from capillary_emulator.customers.service import find_customer_record, identifier_type, party
 from capillary_emulator.errors import (
     CapillaryError,
     EntityTypeInvalidError,
@@ -32,13 +31,17 @@ from capillary_emulator.errors import (
 from capillary_emulator.groups.schemas import GroupTransferBody, GroupTransferrable
 from capillary_emulator.inputs import config_flag
 from capillary_emulator.inputs import notes as read_notes
-from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer, UserGroup, UserGroupMember
+from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.points import as_float
+from capillary_emulator.store import groups as store
+from capillary_emulator.store.customers import CustomerRecord
+from capillary_emulator.store.groups import GroupRecord
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller
-from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
+from capillary_emulator.transfer_core.groups import find_group, group_identifier_type, group_object
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable
 from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
-from capillary_emulator.transfer_core.records import make_transfer
+from capillary_emulator.transfer_core.records import Side, make_transfer
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.writer.core import Owner
 
@@ -67,15 +70,15 @@ class Party:
     """One side of the transfer, found in the org."""
 
     owner: Owner
-    customer: Customer | None = None
-    group: UserGroup | None = None
+    customer: CustomerRecord | None = None
+    group: GroupRecord | None = None
 
 
 def check_transferrable(
     session: Session, *, caller: Caller, request: GroupTransferBody, now: datetime
 ) -> GroupTransferrable:
     """POST /v2/points/userGroup2/isTransferrable: data[0]."""
-    movement = _check(session, caller=caller, request=request)
+    movement, _source, _target = _check(session, caller=caller, request=request)
     ensure_spendable(session, movement, now=now)
     return GroupTransferrable(
         pointsTobeTransferred=as_float(movement.points_milli), transferrable=True
@@ -86,12 +89,22 @@ def transfer_points(
     session: Session, *, caller: Caller, request: GroupTransferBody, now: datetime
 ) -> TransferRecord:
     """POST /v2/points/userGroup2/transfer: check, move the points; data[0] seen by the source."""
-    movement = _check(session, caller=caller, request=request)
-    return make_transfer(session, movement, caller=caller, now=now)
+    movement, source, target = _check(session, caller=caller, request=request)
+    sides = {p.owner: _side(session, p, caller) for p in (source, target)}
+    return make_transfer(session, movement, caller=caller, now=now, sides=sides)
 
 
-def _check(session: Session, *, caller: Caller, request: GroupTransferBody) -> Movement:
-    """Every rule of a group transfer except the balance."""
+def _side(session: Session, found: Party, caller: Caller) -> Side:
+    if found.customer is not None:
+        return party(found.customer)
+    assert found.group is not None
+    return group_object(session, found.group, caller.org)
+
+
+def _check(
+    session: Session, *, caller: Caller, request: GroupTransferBody
+) -> tuple[Movement, Party, Party]:
+    """Every rule of a group transfer except the balance; the movement and both parties."""
     config = caller.config
     if not config_flag(config, "ENABLE_USER_GROUP_LOYALTY"):
         raise GroupLoyaltyDisabledError()
@@ -118,11 +131,12 @@ def _check(session: Session, *, caller: Caller, request: GroupTransferBody) -> M
         assert source.customer is not None
         actor = source.customer
     else:
-        actor = find_customer(session, caller.org, actor_ref.kind, actor_ref.value)
+        actor = find_customer_record(session, caller.org, actor_ref.kind, actor_ref.value)
         if actor.merged_into_id is not None:
             raise MergedCustomerError(customer_id=actor.id)
     _check_may_move(session, source=source, actor=actor)
-    return Movement(source.owner, target.owner, program, points_milli, notes, actor.id)
+    movement = Movement(source.owner, target.owner, program, points_milli, notes, actor.id)
+    return movement, source, target
 
 
 def _entity_ref(raw: object, *, field: str, missing: type[CapillaryError]) -> EntityRef:
@@ -174,7 +188,7 @@ def _party(session: Session, caller: Caller, ref: EntityRef) -> Party:
     the emulator, and Capillary accepts junk sources here (its own samples send "INSTOREwe").
     """
     if ref.type == CUSTOMER:
-        customer = find_customer(session, caller.org, ref.kind, ref.value)
+        customer = find_customer_record(session, caller.org, ref.kind, ref.value)
         if customer.merged_into_id is not None:
             raise MergedCustomerError(customer_id=customer.id)
         return Party(Owner(CUSTOMER, customer.id), customer=customer)
@@ -186,7 +200,7 @@ def _party(session: Session, caller: Caller, ref: EntityRef) -> Party:
     return Party(Owner(USERGROUP2, group.id), group=group)
 
 
-def _check_may_move(session: Session, *, source: Party, actor: Customer) -> None:
+def _check_may_move(session: Session, *, source: Party, actor: CustomerRecord) -> None:
     """A customer's points move only by that customer; a group's only by an active member
     allowed to transfer (the primary member always is)."""
     if source.customer is not None:
@@ -194,12 +208,7 @@ def _check_may_move(session: Session, *, source: Party, actor: Customer) -> None
             raise TransferNotPermittedError()
         return
     assert source.group is not None
-    member = session.execute(
-        select(UserGroupMember).where(
-            UserGroupMember.group_id == source.group.id,
-            UserGroupMember.customer_id == actor.id,
-        )
-    ).scalar_one_or_none()
+    member = store.member(Db(session), source.group.id, actor.id)
     if member is None or not member.active:
         raise NotGroupMemberError()
     if not (member.primary_member or member.allow_points_transfer):

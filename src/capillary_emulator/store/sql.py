@@ -44,6 +44,11 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
 
 
+aware = _aware
+"""A time as the driver hands it back (naive UTC, or SQLite's text), made timezone-aware (for
+values a statement returns inside JSON, which no column type converts)."""
+
+
 def _boolean(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
@@ -82,15 +87,19 @@ class Statement:
             found = self._compiled[dialect.name] = self._compile(dialect)
         return found
 
-    def _compile(self, dialect: Dialect) -> Compiled:
+    def _construct(self, dialect: Dialect) -> Executable:
         if self._statement is None:
             self._statement = self._build()
-        compiled = self._statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        return self._statement
+
+    def _compile(self, dialect: Dialect) -> Compiled:
+        statement = self._construct(dialect)
+        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         time_params = frozenset(
             name for name, bind in compiled.binds.items() if isinstance(bind.type, UTCDateTime)
         )
         converters: list[tuple[int, Callable[[Any], Any]]] = []
-        columns = getattr(self._statement, "exported_columns", ())
+        columns = getattr(statement, "exported_columns", ())
         for index, column in enumerate(columns):
             if isinstance(column.type, UTCDateTime):
                 converters.append((index, _aware))
@@ -103,6 +112,22 @@ class Statement:
             if bind.value is not None or bind.callable is not None
         }
         return Compiled(compiled.string, positions, time_params, fixed, tuple(converters))
+
+
+class DialectStatement(Statement):
+    """A statement whose construct depends on the dialect (`ON CONFLICT` is a dialect's own
+    insert): `build` gets the dialect name."""
+
+    def __init__(self, name: str, build: Callable[[str], Executable]) -> None:
+        super().__init__(name, lambda: build(""))
+        self._build_for = build
+        self._constructs: dict[str, Executable] = {}
+
+    def _construct(self, dialect: Dialect) -> Executable:
+        found = self._constructs.get(dialect.name)
+        if found is None:
+            found = self._constructs[dialect.name] = self._build_for(dialect.name)
+        return found
 
 
 StatementObserver = Callable[[str], None]

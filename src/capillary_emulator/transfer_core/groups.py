@@ -4,16 +4,17 @@ Here rather than in groups/ because customer transfer history finds and renders 
 and the customer family must not import the group family.
 """
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capillary_emulator.customers.service import find_customer, iso_in_org
+from capillary_emulator.customers.service import find_customer_record, iso_in_org
 from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
 from capillary_emulator.inputs import numeric_id
-from capillary_emulator.models import UserGroup, UserGroupMember
 from capillary_emulator.points import as_float
+from capillary_emulator.store import groups as store
+from capillary_emulator.store.groups import GroupRecord
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import OrgInfo
-from capillary_emulator.transfer_core.schemas import FleetGroupUser, GroupObject
+from capillary_emulator.transfer_core.schemas import FleetGroupUser, GroupObject, GroupRef
 
 GROUP_IDENTIFIER_TYPES = {
     "id": "id",
@@ -36,48 +37,41 @@ def group_identifier_type(raw: object) -> str | None:
     return GROUP_IDENTIFIER_TYPES.get(raw.strip().lower()) if isinstance(raw, str) else None
 
 
-def find_group(session: Session, org: OrgInfo, kind: str, value: object) -> UserGroup:
+def find_group(session: Session, org: OrgInfo, kind: str, value: object) -> GroupRecord:
     """The org's group for a group identifier; 1645 when there is none."""
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
         raise GroupNotValidError()
     text = str(value).strip()
     if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
         raise GroupNotValidError()
-    query = select(UserGroup).where(UserGroup.org_id == org.id)
+    db = Db(session)
     if kind == "id":
         group_id = numeric_id(text)
         if group_id is None:
             raise GroupNotValidError()
-        query = query.where(UserGroup.id == group_id)
+        group = store.find_group(db, org.id, "id", group_id)
     elif kind == "externalId":
-        query = query.where(UserGroup.external_id == text)
+        group = store.find_group(db, org.id, "externalId", text)
     elif kind in _PRIMARY_USER_LOOKUP:
         try:
-            primary = find_customer(session, org, _PRIMARY_USER_LOOKUP[kind], text)
+            primary = find_customer_record(session, org, _PRIMARY_USER_LOOKUP[kind], text)
         except CustomerNotFoundError:
             raise GroupNotValidError() from None
-        query = query.join(UserGroupMember, UserGroupMember.group_id == UserGroup.id).where(
-            UserGroupMember.customer_id == primary.id, UserGroupMember.primary_member.is_(True)
-        )
+        group = store.find_group(db, org.id, "primaryMember", primary.id)
     else:
         raise GroupNotValidError()
-    group = session.execute(query.limit(1)).scalar_one_or_none()
     if group is None:
         raise GroupNotValidError()
     return group
 
 
-def members_of(session: Session, group_id: int) -> list[UserGroupMember]:
-    return list(
-        session.execute(
-            select(UserGroupMember)
-            .where(UserGroupMember.group_id == group_id)
-            .order_by(UserGroupMember.position, UserGroupMember.customer_id)
-        ).scalars()
-    )
+def group_side(session: Session, group_id: int, org: OrgInfo) -> GroupObject | GroupRef:
+    """The group side of a transfer record: its object, or only its id once it is gone."""
+    group = store.group(Db(session), group_id)
+    return group_object(session, group, org) if group is not None else GroupRef(id=group_id)
 
 
-def group_object(session: Session, group: UserGroup, org: OrgInfo) -> GroupObject:
+def group_object(session: Session, group: GroupRecord, org: OrgInfo) -> GroupObject:
     lifetime = as_float(group.lifetime_purchases)
     return GroupObject(
         id=group.id,
@@ -92,7 +86,7 @@ def group_object(session: Session, group: UserGroup, org: OrgInfo) -> GroupObjec
                 active=m.active,
                 primaryMember=m.primary_member,
             )
-            for m in members_of(session, group.id)
+            for m in store.members_of(Db(session), group.id)
         ],
         createdBy=group.created_by,
         createdOn=iso_in_org(group.created_on, org),

@@ -16,18 +16,20 @@ from capillary_emulator.transfers.schemas import (
 
 router = APIRouter(tags=["points"])
 
+# Parametrised once: `DataEnvelope[...]` looks its class up on every use.
+TransferrableEnvelope = DataEnvelope[Transferrable]
+RecordEnvelope = DataEnvelope[TransferRecord]
 
-@router.post("/v2/points/isTransferrable", response_model=DataEnvelope[Transferrable])
-async def is_transferrable(
-    body: CustomerTransferBody, ctx: ContextDep
-) -> DataEnvelope[Transferrable]:
+
+@router.post("/v2/points/isTransferrable", response_model=TransferrableEnvelope)
+async def is_transferrable(body: CustomerTransferBody, ctx: ContextDep) -> TransferrableEnvelope:
     return _transferrable(body, ctx, issue_otp_flag=body.issueOtp)
 
 
-@router.post("/v2/points/issuePointsTransferOtp", response_model=DataEnvelope[Transferrable])
+@router.post("/v2/points/issuePointsTransferOtp", response_model=TransferrableEnvelope)
 async def issue_points_transfer_otp(
     body: CustomerTransferBody, ctx: ContextDep
-) -> DataEnvelope[Transferrable]:
+) -> TransferrableEnvelope:
     """Named by the transfer docs as the other way to get the OTP; the isTransferrable check
     that always issues it."""
     return _transferrable(body, ctx, issue_otp_flag=True)
@@ -35,29 +37,27 @@ async def issue_points_transfer_otp(
 
 def _transferrable(
     body: CustomerTransferBody, ctx: RequestContext, *, issue_otp_flag: object
-) -> DataEnvelope[Transferrable]:
+) -> TransferrableEnvelope:
     with ctx.transaction():
         result = service.is_transferrable(
             ctx.session, caller=ctx.caller, request=body, issue_otp_flag=issue_otp_flag, now=ctx.now
         )
-    return DataEnvelope[Transferrable](data=[result])
+    return TransferrableEnvelope(data=[result])
 
 
-@router.post("/v2/points/transfer", response_model=DataEnvelope[TransferRecord])
-async def transfer_points(
-    body: CustomerTransferBody, ctx: ContextDep
-) -> DataEnvelope[TransferRecord]:
+@router.post("/v2/points/transfer", response_model=RecordEnvelope)
+async def transfer_points(body: CustomerTransferBody, ctx: ContextDep) -> RecordEnvelope:
     with ctx.transaction():
         record = service.transfer_between_customers(
             ctx.session, caller=ctx.caller, request=body, now=ctx.now
         )
-    return DataEnvelope[TransferRecord](data=[record])
+    return RecordEnvelope(data=[record])
 
 
-@router.get("/v2/points/transfer", response_model=DataEnvelope[TransferRecord])
+@router.get("/v2/points/transfer", response_model=RecordEnvelope)
 @read_only
 async def transfer_history(
     query: Annotated[TransferHistoryQuery, Query()], ctx: ContextDep
-) -> DataEnvelope[TransferRecord]:
+) -> RecordEnvelope:
     records = service.transfer_history(ctx.session, caller=ctx.caller, query=query)
-    return DataEnvelope[TransferRecord](data=records)
+    return RecordEnvelope(data=records)

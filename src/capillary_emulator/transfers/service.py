@@ -11,12 +11,16 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import (
     SOURCES,
-    customer_object,
-    find_customer,
+    customer_lookup,
+    customer_objects,
+    find_customer_record,
+    find_customer_records,
     identifier_type,
+    party,
 )
 from capillary_emulator.errors import (
     AccountIdMissingError,
+    CapillaryError,
     EntityTypeInvalidError,
     FraudCheckConfigInvalidError,
     FraudCheckConfigUnreadableError,
@@ -37,6 +41,7 @@ from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer
 from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
 from capillary_emulator.points import whole_points
+from capillary_emulator.store.customers import CustomerRecord, Lookup
 from capillary_emulator.tenancy import Caller, OrgInfo
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable, transfers_of
@@ -77,8 +82,8 @@ MULTI_ACCOUNT_SOURCES = {"WECHAT", "FACEBOOK", "MOBILE_APP", "LINE"}
 
 @dataclass(frozen=True)
 class CheckedTransfer:
-    sender: Customer
-    recipient: Customer
+    sender: CustomerRecord
+    recipient: CustomerRecord
     movement: Movement
 
 
@@ -94,14 +99,29 @@ def _fraud_check_enabled(config: OrgConfig) -> bool:
         raise FraudCheckConfigInvalidError() from None
 
 
-def _customer_by_identifier(session: Session, org: OrgInfo, raw: object, field: str) -> Customer:
+def _party_lookup(org: OrgInfo, raw: object, field: str) -> Lookup:
     if not isinstance(raw, dict):
         raise InvalidPayloadFieldError(field=field)
     kind = identifier_type(raw.get("type"), allowed=CUSTOMER_TRANSFER_IDENTIFIERS)
     value = raw.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
         raise InvalidPayloadFieldError(field=f"{field}.value")
-    return find_customer(session, org, kind, value)
+    return customer_lookup(org, kind, value)
+
+
+def _find_parties(
+    session: Session, org: OrgInfo, request: CustomerTransferBody
+) -> tuple[CustomerRecord, CustomerRecord]:
+    """Sender and recipient in one statement. Their errors keep Capillary's order: everything
+    about the sender (its 8015 included) before anything about the recipient."""
+    sender = _party_lookup(org, request.fromCustomerIdentifier, "fromCustomerIdentifier")
+    try:
+        recipient = _party_lookup(org, request.toCustomerIdentifier, "toCustomerIdentifier")
+    except CapillaryError:
+        find_customer_records(session, org, [sender])
+        raise
+    found = find_customer_records(session, org, [sender, recipient])
+    return found[0], found[1]
 
 
 def _check_group_program_transfer(raw: object) -> None:
@@ -131,12 +151,7 @@ def check_customer_transfer(
     _check_group_program_transfer(request.groupProgramTransfer)
     notes = read_notes(request.notes)
     program = program_for(caller, request.programId)
-    sender = _customer_by_identifier(
-        session, caller.org, request.fromCustomerIdentifier, "fromCustomerIdentifier"
-    )
-    recipient = _customer_by_identifier(
-        session, caller.org, request.toCustomerIdentifier, "toCustomerIdentifier"
-    )
+    sender, recipient = _find_parties(session, caller.org, request)
     if sender.id == recipient.id:
         raise SameCustomerTransferError()
     for party_ in (sender, recipient):
@@ -173,13 +188,26 @@ def is_transferrable(
     checked = check_customer_transfer(session, caller=caller, request=request)
     ensure_spendable(session, checked.movement, now=now)
     if is_true(issue_otp_flag):
-        issue_otp(session, org=caller.org, customer=checked.sender, action=POINTS_TRANSFER, now=now)
+        issue_otp(
+            session, org=caller.org, customer=_entity(session, checked.sender),
+            action=POINTS_TRANSFER, now=now,
+        )  # fmt: skip
+    transfer_from, transfer_to = customer_objects(
+        session, (checked.sender, checked.recipient), caller.org
+    )
     return Transferrable(
         pointsTobeTransferred=whole_points(checked.movement.points_milli),
-        transferFrom=customer_object(session, checked.sender, caller.org),
-        transferTo=customer_object(session, checked.recipient, caller.org),
+        transferFrom=transfer_from,
+        transferTo=transfer_to,
         transferrable=True,
     )
+
+
+def _entity(session: Session, customer: CustomerRecord) -> Customer:
+    """The ORM entity the OTP service takes (only on the paths that issue or use a code)."""
+    entity = session.get(Customer, customer.id)
+    assert entity is not None
+    return entity
 
 
 def transfer_between_customers(
@@ -189,10 +217,12 @@ def transfer_between_customers(
     checked = check_customer_transfer(session, caller=caller, request=request)
     if config_flag(caller.config, "POINTS_TRANSFER_OTP_REQUIRED"):
         consume_otp(
-            session, org=caller.org, customer=checked.sender, action=POINTS_TRANSFER,
-            code=request.code, now=now,
+            session, org=caller.org, customer=_entity(session, checked.sender),
+            action=POINTS_TRANSFER, code=request.code, now=now,
         )  # fmt: skip
-    return make_transfer(session, checked.movement, caller=caller, now=now)
+    movement = checked.movement
+    sides = {movement.source: party(checked.sender), movement.target: party(checked.recipient)}
+    return make_transfer(session, movement, caller=caller, now=now, sides=sides)
 
 
 # --- history ----------------------------------------------------------------------------------
@@ -225,6 +255,7 @@ def transfer_history(
             raise InvalidSourceError()
         if checked_source in MULTI_ACCOUNT_SOURCES and not (query.accountId or "").strip():
             raise AccountIdMissingError()
-        owner = Owner(CUSTOMER, find_customer(session, org, kind, query.identifierValue).id)
+        customer = find_customer_record(session, org, kind, query.identifierValue)
+        owner = Owner(CUSTOMER, customer.id)
     transfers = transfers_of(session, owner, program_id=program.id if program else None)
     return history_records(session, transfers, caller=caller, viewer=owner)

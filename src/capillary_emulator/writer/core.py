@@ -1,14 +1,18 @@
 """The one ledger writer: every points movement goes through `write_points_event`.
 
 A call is part of the caller's transaction and does, in this order:
-1. lock the balance row of every (owner, program, category) it touches, in sorted key order
-   (an upsert that both creates a missing row and takes its row lock on Postgres; on SQLite the
-   transaction already holds the database write lock from BEGIN IMMEDIATE);
-2. expire the due lots of those keys (a `PointsExpiry` event), so nothing spends expired points;
+1. apply the whole change to the balance row of every (owner, program, category) it touches, in
+   sorted key order, in one upsert that creates missing rows, takes their row locks on Postgres
+   (on SQLite the transaction already holds the database write lock from BEGIN IMMEDIATE) and
+   returns the balances after it, so what they held before is known under the lock;
+2. expire the due lots of the debited keys (a `PointsExpiry` event), so nothing spends expired
+   points;
 3. check every debit against the locked balance, then draw it from the lots, earliest expiry
    first;
-4. add lots for credits, update the balances, and append one ledger event per owner with one
-   entry per movement.
+4. add lots for credits, store the balances again only if something expired on the way, and
+   append one ledger event per owner with one entry per movement.
+A refusal (804) after step 1 leaves the transaction to be rolled back: every caller fails its
+request (or seed) when the writer raises.
 Balances therefore always equal the sum of their ledger entries.
 
 Only this module and `writer/bulk.py` (whole tables in and out, for seed snapshots and reset)
@@ -19,16 +23,13 @@ are importable from here.
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from capillary_emulator.db import Base
-from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
+from capillary_emulator.store import ledger_write as store
+from capillary_emulator.store.sql import Db
 from capillary_emulator.writer.movements import (
     CREDIT,
     DEBIT,
@@ -60,12 +61,6 @@ __all__ = [
 ]
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def write_points_event(
     session: Session,
     *,
@@ -78,144 +73,81 @@ def write_points_event(
     transaction_number: str | None = None,
     notes: str | None = None,
 ) -> PostedEvent:
-    keys = sorted({m.key for m in movements})
-    balances = lock_balances(session, org_id=org_id, keys=keys)
+    db = Db(session)
+    deltas = _deltas(movements)
+    keys = sorted(deltas)
+    # One statement locks every row and applies the whole change (on SQLite it also reads the
+    # debited keys' lots); what the rows held before is the locked balance the debits are
+    # checked against. A refusal below leaves that change to the caller's rollback (every
+    # caller fails its transaction when the writer raises).
+    debited = {m.key for m in movements if isinstance(m, Debit)}
+    after, lot_rows = store.change_balances(
+        db, org_id=org_id, deltas=[(k, deltas[k]) for k in keys], lots_of=debited
+    )
+    balances = {k: after[k] - deltas[k] for k in keys}
     expired = 0
     live_lots: dict[Key, list[list[Any]]] = {}
     for m in movements:
         if not isinstance(m, Debit):
             continue
-        if m.points_milli <= 0:
-            raise ValueError("a debit must be positive")
         if m.key not in live_lots:
-            lots, due = _lots_of(session, m.key, now)
+            lots, due = _split_due(m.key, lot_rows.get(m.key, []), now)
             if due:
-                expired += expire_lots(session, org_id=org_id, due=due, balances=balances)
+                expired += _expire(db, org_id=org_id, due=due, balances=balances)
             live_lots[m.key] = lots
         if balances[m.key] < m.points_milli:
             raise m.insufficient()
         m.drawn = _draw(live_lots[m.key], m)
         balances[m.key] -= m.points_milli
-    touched = [lot for lots in live_lots.values() for lot in lots if lot[3]]
-    if touched:
-        session.connection().execute(
-            _statements(session).set_lot_remaining,
-            [{"lot_id": lot[0], "lot_remaining": lot[1]} for lot in touched],
-        )
+    lot_writes = [
+        _drawn_lot(org_id, key, lot, now)
+        for key, lots in live_lots.items()
+        for lot in lots
+        if lot[3]
+    ]
+    restored: list[tuple[int, int]] = []
     for m in movements:
         if isinstance(m, Credit):
-            _add_lots(session, org_id, m, now)
+            lot_writes += _credit_lots(org_id, m, now)
+            restored += m.restore
             balances[m.key] += m.points_milli
-
-    store_balances(session, {k: balances[k] for k in keys})
-    header = _event_header(
+    store.write_lots(db, lot_writes)
+    store.restore_lots(db, restored)
+    # Only expiry on the way makes the balances differ from what the first statement wrote.
+    store.store_balances(db, {k: v for k, v in balances.items() if v != after[k]})
+    header = store.event_header(
         org_id, event_name, now, till_id, transaction_id, transaction_number, notes
     )
-    event_ids = _append_events(session, header, movements)
+    event_ids = _append_events(db, header, movements)
     return PostedEvent(event_ids=event_ids, balances=balances, expired=expired)
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """Hot-path statements built once per dialect: executing a prebuilt statement skips
-    SQLAlchemy's per-call construction and cache-key work, which otherwise costs more than
-    the SQL itself."""
-
-    lock_balance: Any
-    live_lots: Any
-    set_lot_remaining: Any
-    store_balance: Any
-    insert_events: Any
-    insert_entries: Any
-    insert_lots: Any
-
-
-_BUILT: dict[str, _Statements] = {}
-
-
-def _statements(session: Session) -> _Statements:
-    dialect = session.get_bind().dialect.name
-    built = _BUILT.get(dialect)
-    if built is None:
-        built = _BUILT[dialect] = _build_statements(dialect)
-    return built
-
-
-def _build_statements(dialect: str) -> _Statements:
-    balance = _table(PointBalance)
-    lots = _table(PointAward)
-    events = _table(LedgerEvent)
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    key_columns = ["owner_type", "owner_id", "program_id", "category"]
-    return _Statements(
-        # Creates a missing balance row and, on Postgres, takes its row lock: ON CONFLICT DO
-        # UPDATE locks the existing row even though the update changes nothing.
-        lock_balance=insert_fn(balance)
-        .values({**{c: bindparam(c) for c in [*key_columns, "org_id"]}, "points_milli": 0})
-        .on_conflict_do_update(
-            index_elements=key_columns, set_={"points_milli": balance.c.points_milli}
-        )
-        .returning(balance.c.points_milli),
-        live_lots=select(PointAward.id, PointAward.remaining_milli, PointAward.expires_at)
-        .where(
-            PointAward.owner_type == bindparam("owner_type"),
-            PointAward.owner_id == bindparam("owner_id"),
-            PointAward.program_id == bindparam("program_id"),
-            PointAward.category == bindparam("category"),
-            PointAward.remaining_milli > 0,
-        )
-        .order_by(
-            case((PointAward.expires_at.is_(None), 1), else_=0),
-            PointAward.expires_at,
-            PointAward.awarded_at,
-            PointAward.id,
-        ),
-        set_lot_remaining=update(lots)
-        .where(lots.c.id == bindparam("lot_id"))
-        .values(remaining_milli=bindparam("lot_remaining")),
-        store_balance=update(balance)
-        .where(*(balance.c[c] == bindparam("k_" + c) for c in key_columns))
-        .values(points_milli=bindparam("k_points")),
-        insert_events=insert(events).returning(events.c.id, sort_by_parameter_order=True),
-        insert_entries=insert(_table(LedgerEntry)),
-        insert_lots=insert(lots),
-    )
+def _deltas(movements: Sequence[Movement]) -> dict[Key, int]:
+    deltas: dict[Key, int] = {}
+    for m in movements:
+        if isinstance(m, Debit):
+            if m.points_milli <= 0:
+                raise ValueError("a debit must be positive")
+            deltas[m.key] = deltas.get(m.key, 0) - m.points_milli
+        else:
+            deltas[m.key] = deltas.get(m.key, 0) + m.points_milli
+    return deltas
 
 
 def lock_balances(session: Session, *, org_id: int, keys: Iterable[Key]) -> dict[Key, int]:
     """Create missing balance rows and lock all of them, always in sorted key order."""
-    statement = _statements(session).lock_balance
-    balances: dict[Key, int] = {}
-    for key in sorted(keys):
-        owner_type, owner_id, program_id, category = key
-        balances[key] = session.execute(
-            statement,
-            {
-                "owner_type": owner_type,
-                "owner_id": owner_id,
-                "program_id": program_id,
-                "category": category,
-                "org_id": org_id,
-            },
-        ).scalar_one()
+    balances, _lots = store.change_balances(
+        Db(session), org_id=org_id, deltas=[(key, 0) for key in sorted(set(keys))]
+    )
     return balances
 
 
-def _lots_of(session: Session, key: Key, now: datetime) -> tuple[list[list[Any]], list[Any]]:
-    """The key's unspent lots in spending order, and apart from them those already expired.
+def _split_due(key: Key, rows: list[Any], now: datetime) -> tuple[list[list[Any]], list[Any]]:
+    """The key's unspent lots (in spending order) apart from those already expired.
 
     Live lots come back as mutable [id, remaining, expires_at, touched] lists.
     """
     owner_type, owner_id, program_id, category = key
-    rows = session.execute(
-        _statements(session).live_lots,
-        {
-            "owner_type": owner_type,
-            "owner_id": owner_id,
-            "program_id": program_id,
-            "category": category,
-        },
-    ).all()
     live: list[list[Any]] = []
     due: list[Any] = []
     for lot_id, remaining, expires_at in rows:
@@ -224,6 +156,36 @@ def _lots_of(session: Session, key: Key, now: datetime) -> tuple[list[list[Any]]
         else:
             live.append([lot_id, remaining, expires_at, False])
     return live, due
+
+
+def _drawn_lot(org_id: int, key: Key, lot: list[Any], now: datetime) -> dict[str, Any]:
+    """The write of a lot a debit drew from: only its id and new remainder are stored, the rest
+    fills the columns the statement must name."""
+    lot_id, remaining, expires_at, _touched = lot
+    return {
+        **_lot_row(org_id, key, remaining, expires_at, now),
+        "id": lot_id,
+        "remaining_milli": remaining,
+    }
+
+
+def _lot_row(
+    org_id: int, key: Key, milli: int, expires_at: datetime | None, now: datetime
+) -> dict[str, Any]:
+    owner_type, owner_id, program_id, category = key
+    return {
+        "id": None,
+        "org_id": org_id,
+        "owner_type": owner_type,
+        "owner_id": owner_id,
+        "program_id": program_id,
+        "category": category,
+        "points_milli": milli,
+        "remaining_milli": milli,
+        "awarded_at": now,
+        "expires_at": expires_at,
+        "ledger_event_id": None,
+    }
 
 
 def _draw(lots: list[list[Any]], debit: Debit) -> list[Lot]:
@@ -250,12 +212,13 @@ def expire_lots(
 ) -> int:
     """Zero the due lots (rows of id, key..., remaining, expires_at) of locked keys and write
     their PointsExpiry events, one per owner and expiry instant, dated when they expired."""
+    return _expire(Db(session), org_id=org_id, due=due, balances=balances)
+
+
+def _expire(db: Db, *, org_id: int, due: Sequence[Any], balances: dict[Key, int]) -> int:
     if not due:
         return 0
-    session.connection().execute(
-        _statements(session).set_lot_remaining,
-        [{"lot_id": row[0], "lot_remaining": 0} for row in due],
-    )
+    store.set_lot_remaining(db, [(row[0], 0) for row in due])
     grouped: dict[tuple[Owner, datetime], dict[Key, int]] = defaultdict(lambda: defaultdict(int))
     total = 0
     for _lot_id, owner_type, owner_id, program_id, category, remaining, expires_at in due:
@@ -266,18 +229,10 @@ def expire_lots(
     for (owner, expired_at), per_key in sorted(
         grouped.items(), key=lambda kv: (kv[0][1], kv[0][0])
     ):
-        event_id = _insert_events(
-            session,
-            [
-                {
-                    **_event_header(org_id, "PointsExpiry", expired_at),
-                    "owner_type": owner.type,
-                    "owner_id": owner.id,
-                }
-            ],
-        )[0]
-        session.connection().execute(
-            _statements(session).insert_entries,
+        header = store.event_header(org_id, "PointsExpiry", expired_at)
+        event_id = store.insert_events(db, header, [(owner.type, owner.id)])[(owner.type, owner.id)]
+        store.insert_entries(
+            db,
             [
                 {
                     "event_id": event_id,
@@ -296,17 +251,10 @@ def expire_lots(
     return total
 
 
-def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> None:
-    if credit.restore:
-        for award_id, milli in credit.restore:
-            session.execute(
-                update(PointAward)
-                .where(PointAward.id == award_id)
-                .values(remaining_milli=PointAward.remaining_milli + milli)
-            )
-        return
-    if credit.points_milli == 0:
-        return
+def _credit_lots(org_id: int, credit: Credit, now: datetime) -> list[dict[str, Any]]:
+    """The new lots a credit adds (none when it puts points back into existing lots)."""
+    if credit.restore or credit.points_milli == 0:
+        return []
     pieces: list[tuple[int, datetime | None]]
     if credit.mirror is not None:
         by_expiry: dict[datetime | None, int] = defaultdict(int)
@@ -315,83 +263,21 @@ def _add_lots(session: Session, org_id: int, credit: Credit, now: datetime) -> N
         pieces = [(milli, expiry) for expiry, milli in by_expiry.items()]
     else:
         pieces = [(credit.points_milli, credit.expires_at)]
-    owner_type, owner_id, program_id, category = credit.key
-    session.connection().execute(
-        _statements(session).insert_lots,
-        [
-            {
-                "org_id": org_id,
-                "owner_type": owner_type,
-                "owner_id": owner_id,
-                "program_id": program_id,
-                "category": category,
-                "points_milli": milli,
-                "remaining_milli": milli,
-                "awarded_at": now,
-                "expires_at": expiry,
-                "ledger_event_id": None,
-            }
-            for milli, expiry in pieces
-        ],
-    )
+    return [_lot_row(org_id, credit.key, milli, expiry, now) for milli, expiry in pieces]
 
 
 def store_balances(session: Session, balances: dict[Key, int]) -> None:
-    if not balances:
-        return
-    session.connection().execute(
-        _statements(session).store_balance,
-        [
-            {
-                "k_owner_type": k[0],
-                "k_owner_id": k[1],
-                "k_program_id": k[2],
-                "k_category": k[3],
-                "k_points": v,
-            }
-            for k, v in balances.items()
-        ],
-    )
-
-
-def _event_header(
-    org_id: int,
-    event_name: str,
-    created_at: datetime,
-    till_id: int | None = None,
-    transaction_id: int | None = None,
-    transaction_number: str | None = None,
-    notes: str | None = None,
-) -> dict[str, Any]:
-    """The columns every owner's event of one change shares (all but the owner)."""
-    return {
-        "org_id": org_id,
-        "event_name": event_name,
-        "created_at": created_at,
-        "till_id": till_id,
-        "transaction_id": transaction_id,
-        "transaction_number": transaction_number,
-        "notes": notes,
-    }
-
-
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ledger events in one round trip; their ids in the order given."""
-    result = session.connection().execute(_statements(session).insert_events, rows)
-    return [row[0] for row in result]
+    store.store_balances(Db(session), balances)
 
 
 def _append_events(
-    session: Session, header: dict[str, Any], movements: Sequence[Movement]
+    db: Db, header: dict[str, Any], movements: Sequence[Movement]
 ) -> dict[Owner, int]:
     owners = list(dict.fromkeys(m.owner for m in movements))
-    ids = _insert_events(
-        session,
-        [{**header, "owner_type": owner.type, "owner_id": owner.id} for owner in owners],
-    )
-    event_ids = dict(zip(owners, ids, strict=True))
-    session.connection().execute(
-        _statements(session).insert_entries,
+    ids = store.insert_events(db, header, [(owner.type, owner.id) for owner in owners])
+    event_ids = {owner: ids[(owner.type, owner.id)] for owner in owners}
+    store.insert_entries(
+        db,
         [
             {
                 "event_id": event_ids[m.owner],
