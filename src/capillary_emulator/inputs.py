@@ -62,3 +62,19 @@ def mobile_candidates(value: str, default_country_code: str | None) -> list[str]
     if default_country_code and not digits.startswith(default_country_code):
         return [digits, default_country_code + digits]
     return [digits]
+
+
+def identifier_text(raw: object) -> str | None:
+    """An identifier value as text, stripped; None when it can name no one (not text or a
+    number, blank, or holding a NUL, which Postgres refuses in a text bind and no identifier
+    holds)."""
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        return None
+    text = str(raw).strip()
+    return text if text and "\x00" not in text else None
+
+
+def identifier_candidates(kind: str, text: str, default_country_code: str | None) -> list[str]:
+    """The stored values an identifier of `kind` may have: a mobile number with and without the
+    org's country code (`mobile_candidates`), anything else as given."""
+    return mobile_candidates(text, default_country_code) if kind == "mobile" else [text]

@@ -16,7 +16,7 @@ from capillary_emulator.customers.schemas import (
     TransferParty,
 )
 from capillary_emulator.errors import CustomerNotFoundError, InvalidIdentifierError
-from capillary_emulator.inputs import mobile_candidates, numeric_id
+from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.models import Customer, CustomerIdentifier
 from capillary_emulator.store.customers import (
     CustomerRecord,
@@ -83,17 +83,15 @@ def customer_lookup(org: OrgInfo, kind: str, value: object) -> Lookup:
 
     Mobile numbers resolve with or without the org's default country code, as Capillary's do.
     """
-    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
-        raise CustomerNotFoundError()
-    text = str(value).strip()
-    if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
+    text = identifier_text(value)
+    if text is None:
         raise CustomerNotFoundError()
     if kind == "id":
         customer_id = numeric_id(text)
         if customer_id is None:
             raise CustomerNotFoundError()
         return Lookup(customer_id=customer_id)
-    candidates = mobile_candidates(text, org.default_country_code) if kind == "mobile" else [text]
+    candidates = identifier_candidates(kind, text, org.default_country_code)
     return Lookup(kind=kind, values=tuple(candidates))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
-from capillary_emulator.inputs import mobile_candidates, numeric_id
+from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.ledger.query import Target
 from capillary_emulator.ledger.schemas import CustomerDetails
 from capillary_emulator.models import CUSTOMER, USERGROUP2
@@ -60,17 +60,8 @@ def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwn
     )
 
 
-def _usable(value: object) -> str | None:
-    """The value stripped, or None when it can name no one (blank, or holding a NUL, which
-    Postgres refuses in a text bind and no identifier holds)."""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        return None
-    text = str(value).strip()
-    return text if text and "\x00" not in text else None
-
-
 def _find_customer(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -> Row | None:
-    text = _usable(value)
+    text = identifier_text(value)
     if text is None:
         return None
     if kind == "id":
@@ -79,16 +70,16 @@ def _find_customer(db: Db, org: OrgInfo, kind: str, value: object, now: datetime
             return None
         return ledger_owners.customer_by_id(db, org_id=org.id, customer_id=customer_id, now=now)
     return ledger_owners.customer_by_identifier(
-        db, org_id=org.id, kind=kind, values=_candidates(org, kind, text), now=now
+        db,
+        org_id=org.id,
+        kind=kind,
+        values=identifier_candidates(kind, text, org.default_country_code),
+        now=now,
     )
 
 
-def _candidates(org: OrgInfo, kind: str, text: str) -> list[str]:
-    return mobile_candidates(text, org.default_country_code) if kind == "mobile" else [text]
-
-
 def _find_group(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -> Row:
-    text = _usable(value)
+    text = identifier_text(value)
     if text is None:
         raise GroupNotValidError()
     row: Row | None = None
@@ -111,7 +102,7 @@ def _find_group(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -
                 db,
                 org_id=org.id,
                 kind=member_kind,
-                values=_candidates(org, member_kind, text),
+                values=identifier_candidates(member_kind, text, org.default_country_code),
                 now=now,
             )
     if row is None:

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
-from capillary_emulator.inputs import mobile_candidates, numeric_id
+from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.models import (
     CUSTOMER,
     Customer,
@@ -102,15 +102,13 @@ def lookup_params(
     As `customers.service.find_customer`: mobile numbers match with or without the org's
     default country code; `id` is the numeric userId, within the org.
     """
-    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
-        return None
-    text = str(value).strip()
-    if "\x00" in text:  # Postgres refuses NUL in text binds; no identifier holds one
+    text = identifier_text(value)
+    if text is None:
         return None
     if kind == "id":
         customer_id = numeric_id(text)
         return None if customer_id is None else {"org_id": org_id, "customer_id": customer_id}
-    candidates = mobile_candidates(text, default_country_code) if kind == "mobile" else [text]
+    candidates = identifier_candidates(kind, text, default_country_code)
     return {"org_id": org_id, "kind": kind, "value": candidates[0], "alt_value": candidates[-1]}
 
 
