@@ -42,6 +42,21 @@ class FoundCustomer:
     """Whether any of the customer's lots (any program) has passed its expiry unswept."""
 
 
+def identifier_holder() -> Any:
+    """The id of the org's customer holding `value` or `alt_value` as identifier `kind`
+    (the parameters `lookup_params` gives), as a scalar subquery."""
+    return (
+        select(CustomerIdentifier.customer_id)
+        .where(
+            CustomerIdentifier.org_id == bindparam("org_id"),
+            CustomerIdentifier.type == bindparam("kind"),
+            CustomerIdentifier.value.in_([bindparam("value"), bindparam("alt_value")]),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _lookup(by_id: bool, with_balance: bool) -> Select[Any]:
     contact = aliased(CustomerIdentifier)
     columns: list[Any] = [Customer.id, Customer.status, Customer.loyalty_type]
@@ -72,17 +87,7 @@ def _lookup(by_id: bool, with_balance: bool) -> Select[Any]:
             Customer.id == bindparam("customer_id"), Customer.org_id == bindparam("org_id")
         )
     else:
-        holder = (
-            select(CustomerIdentifier.customer_id)
-            .where(
-                CustomerIdentifier.org_id == bindparam("org_id"),
-                CustomerIdentifier.type == bindparam("kind"),
-                CustomerIdentifier.value.in_([bindparam("value"), bindparam("alt_value")]),
-            )
-            .limit(1)
-            .scalar_subquery()
-        )
-        query = query.where(Customer.id == holder)
+        query = query.where(Customer.id == identifier_holder())
     return query.order_by(contact.id)
 
 

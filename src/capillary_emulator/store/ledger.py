@@ -13,26 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, exists, func, null, select, union_all
+from sqlalchemy import and_, bindparam, exists, func, null, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import Base
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointBalance, Program, Till
-from capillary_emulator.store.sql import Db, Row, Statement
+from capillary_emulator.store.sql import Db, Row, Statement, table_of
 
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-EVENTS = _table(LedgerEvent)
-ENTRIES = _table(LedgerEntry)
-TILLS = _table(Till)
-PROGRAMS = _table(Program)
-BALANCES = _table(PointBalance)
+EVENTS = table_of(LedgerEvent)
+ENTRIES = table_of(LedgerEntry)
+TILLS = table_of(Till)
+PROGRAMS = table_of(Program)
+BALANCES = table_of(PointBalance)
 
 
 class FilterShape(NamedTuple):

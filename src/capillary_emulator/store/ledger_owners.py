@@ -94,14 +94,7 @@ def customer_by_identifier(
     db: Db, *, org_id: int, kind: str, values: list[str], now: datetime
 ) -> Row | None:
     """As `customer_by_id`, for the customer holding one of `values` (one or two) as `kind`."""
-    return db.first(
-        CUSTOMER_BY_IDENTIFIER,
-        org_id=org_id,
-        kind=kind,
-        value=values[0],
-        alternative=values[-1],
-        now=now,
-    )
+    return _by_identifier(db, CUSTOMER_BY_IDENTIFIER, org_id, kind, values, now)
 
 
 def _group(where: Callable[[Query], Query]) -> Statement:
@@ -158,11 +151,12 @@ def group_by_primary_identifier(
     db: Db, *, org_id: int, kind: str, values: list[str], now: datetime
 ) -> Row | None:
     """The group whose primary member holds one of `values` (one or two) as `kind`."""
+    return _by_identifier(db, GROUP_BY_PRIMARY_IDENTIFIER, org_id, kind, values, now)
+
+
+def _by_identifier(
+    db: Db, statement: Statement, org_id: int, kind: str, values: list[str], now: datetime
+) -> Row | None:
     return db.first(
-        GROUP_BY_PRIMARY_IDENTIFIER,
-        org_id=org_id,
-        kind=kind,
-        value=values[0],
-        alternative=values[-1],
-        now=now,
+        statement, org_id=org_id, kind=kind, value=values[0], alternative=values[-1], now=now
     )

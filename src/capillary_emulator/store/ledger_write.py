@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
-    Table,
     and_,
     bindparam,
     case,
@@ -26,25 +25,26 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import Base
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
-from capillary_emulator.store.sql import Db, DialectStatement, Params, Row, Statement, aware
+from capillary_emulator.store.sql import (
+    Db,
+    DialectStatement,
+    Params,
+    Row,
+    Statement,
+    aware,
+    table_of,
+)
 
 BalanceKey = tuple[str, int, int, str]
 """(owner_type, owner_id, program_id, category)."""
 KEY_COLUMNS = ("owner_type", "owner_id", "program_id", "category")
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-BALANCES = _table(PointBalance)
-LOTS = _table(PointAward)
-EVENTS = _table(LedgerEvent)
-ENTRIES = _table(LedgerEntry)
+BALANCES = table_of(PointBalance)
+LOTS = table_of(PointAward)
+EVENTS = table_of(LedgerEvent)
+ENTRIES = table_of(LedgerEntry)
 
 
 class _PerCount:

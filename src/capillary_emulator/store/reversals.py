@@ -11,12 +11,12 @@ from sqlalchemy.sql import Select
 
 from capillary_emulator.models import (
     Customer,
-    CustomerIdentifier,
     PointAward,
     Redemption,
     RedemptionAllocation,
     Reversal,
 )
+from capillary_emulator.store.customer_lookup import identifier_holder
 from capillary_emulator.store.redemptions import insert_with_fresh_code, table_of
 from capillary_emulator.store.sql import Db, Statement
 
@@ -41,19 +41,6 @@ def _locked_redemption(customer: Any) -> Select[Any]:
     )
 
 
-def _holder_by_identifier() -> Any:
-    return (
-        select(CustomerIdentifier.customer_id)
-        .where(
-            CustomerIdentifier.org_id == bindparam("org_id"),
-            CustomerIdentifier.type == bindparam("kind"),
-            CustomerIdentifier.value.in_([bindparam("value"), bindparam("alt_value")]),
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def _holder_by_id() -> Any:
     return (
         select(Customer.id)
@@ -63,7 +50,7 @@ def _holder_by_id() -> Any:
 
 
 LOCKED_WITH_HOLDER = Statement(
-    "locked_redemption_with_holder", lambda: _locked_redemption(_holder_by_identifier())
+    "locked_redemption_with_holder", lambda: _locked_redemption(identifier_holder())
 )
 LOCKED_WITH_CUSTOMER = Statement(
     "locked_redemption_with_customer", lambda: _locked_redemption(_holder_by_id())

@@ -14,14 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import UTCDateTime
+from capillary_emulator.db import Base, UTCDateTime
 
 Row = tuple[Any, ...]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for statements written against tables."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 Params = Mapping[str, Any]
 
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
