@@ -38,14 +38,15 @@ def _load_seed(settings: Settings, file: Path) -> int:
     from capillary_emulator.db import make_engine, make_session_factory, transaction
     from capillary_emulator.errors import SeedDocumentError
     from capillary_emulator.lifecycle import prepare
-    from capillary_emulator.seed.service import load_seed, parse_seed_text
+    from capillary_emulator.seed.service import load_seed, parse_seed_text, paused_gc
 
     engine = make_engine(settings.database_url)
     prepare(engine, settings)
     try:
-        document = parse_seed_text(file.read_text(encoding="utf-8"))
-        with transaction(make_session_factory(engine)) as session:
-            created = load_seed(session, document, now=clock.now(session))
+        with paused_gc():
+            document = parse_seed_text(file.read_text(encoding="utf-8"))
+            with transaction(make_session_factory(engine)) as session:
+                created = load_seed(session, document, now=clock.now(session))
     except (SeedDocumentError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
