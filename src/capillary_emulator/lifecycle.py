@@ -1,19 +1,14 @@
 """Bringing a database up: migrate, seed a fresh one, keep an existing one; reset to the seed.
 
-Seeding and resetting restore a *snapshot*: the configured seed document is loaded once per
-process into a private in-memory SQLite database, and its rows are copied into the real
-database with one bulk insert per table (the ledger tables through the ledger writer's bulk
-path, `writer/bulk.py`), every timestamp the document sets relative to the load time shifted by
-the time elapsed since the snapshot was taken (absolute ones stay). That equals loading the
-document now, row for row and id for id, at a fraction of the cost (reset of the demo data is a
-few dozen statements).
+Seeding and resetting restore the seed file's *snapshot* (`seed/snapshot.py`): its rows planned
+once per process, written a table at a time (the ledger tables through the ledger writer's bulk
+path), every time the document sets relative to the load time moved to now. That equals loading
+the document now, row for row and id for id, at a fraction of the cost.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
@@ -21,10 +16,6 @@ from sqlalchemy.orm import Session
 from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
 from capillary_emulator.models import EmulatorState
-
-if TYPE_CHECKING:
-    from capillary_emulator.seed.loader import Moved
-    from capillary_emulator.seed.plan import OrgRows
 
 # The seed modules (YAML, the document schema, the planner) are imported where a seed is
 # loaded, not here: a worker serving an already seeded database never needs them.
@@ -108,66 +99,13 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
         if org_id is None:
             restore_seed(session, settings.seed_file, now=now)
         else:
-            _restore_org(session, settings.seed_file, org_id, now=now)
+            from capillary_emulator.seed.snapshot import restore_org
 
-
-@dataclass(frozen=True)
-class SeedSnapshot:
-    """The seed file's orgs as rows, planned once per process for an empty database."""
-
-    taken_at: datetime
-    orgs: "tuple[OrgRows, ...]"
-    moved: "tuple[Moved, ...]"
-    """Per org, table and row, the time cells the document sets relative to the load time
-    ("-P2D", or "now" by default): only these shift on restore. Absolute ones
-    ("2021-10-07T15:42:02+05:30") stay exactly as written."""
-
-
-_PROBE = timedelta(seconds=1)
-
-
-@lru_cache(maxsize=4)
-def _snapshot(path: str, mtime_ns: int) -> SeedSnapshot:
-    from capillary_emulator.seed.loader import moving_cells, plan_document
-    from capillary_emulator.seed.service import read_seed_file
-
-    document = read_seed_file(Path(path))
-    taken_at = clock.system_now()
-    orgs = plan_document(None, document, now=taken_at)
-    # The same document planned a moment later tells relative times (they move with the load
-    # time) from absolute ones (they do not).
-    later = plan_document(None, document, now=taken_at + _PROBE)
-    moved = tuple(moving_cells(org, other) for org, other in zip(orgs, later, strict=True))
-    return SeedSnapshot(taken_at=taken_at, orgs=tuple(orgs), moved=moved)
-
-
-def snapshot_of(seed_file: Path) -> SeedSnapshot:
-    return _snapshot(str(seed_file), seed_file.stat().st_mtime_ns)
+            restore_org(session, settings.seed_file, org_id, now=now)
 
 
 def restore_seed(session: Session, seed_file: Path, *, now: datetime) -> None:
     """Write the seed file's snapshot into an empty database as if it were loaded at `now`."""
-    from capillary_emulator.seed.loader import write_orgs
+    from capillary_emulator.seed.snapshot import restore_seed as restore
 
-    snapshot = snapshot_of(seed_file)
-    write_orgs(
-        session, snapshot.orgs, restart=True, moved=snapshot.moved, shift=now - snapshot.taken_at
-    )
-
-
-def _restore_org(session: Session, seed_file: Path, org_id: int, *, now: datetime) -> None:
-    from capillary_emulator.seed.loader import reload_org
-    from capillary_emulator.seed.service import read_seed_file
-
-    document = read_seed_file(seed_file)
-    for index, org in enumerate(document.orgs):
-        if org.orgId == org_id:
-            snapshot = snapshot_of(seed_file)
-            reload_org(
-                session,
-                org,
-                snapshot.orgs[index],
-                snapshot.moved[index],
-                now=now,
-                shift=now - snapshot.taken_at,
-            )
+    restore(session, seed_file, now=now)

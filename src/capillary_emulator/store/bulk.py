@@ -1,9 +1,9 @@
 """Whole tables in and out in a few statements: seeding, clearing and restoring a seed.
 
 Rows are tuples in the column order their `TableRows` names, with model values (aware times,
-JSON as Python values); `insert_rows` binds them the way SQLAlchemy would and sends each table
-in one `executemany` (one COPY on Postgres) on the DB-API connection of the session's
-transaction. Ids of autoincrement
+JSON as Python values) until `Encoder` turns them into what the driver takes, the way
+SQLAlchemy would bind them; `insert_rows` sends a table in a few multi-row INSERTs (one COPY on
+Postgres) on the DB-API connection of the session's transaction. Ids of autoincrement
 tables are handed out in bulk by `reserve_ids` rather than one INSERT at a time.
 """
 
@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, Integer, Table, bindparam, delete, func, insert, select, text
@@ -50,105 +51,109 @@ def table(name: str) -> Table:
 # -- inserting ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Insert:
-    sql: str
-    encoders: tuple[tuple[int, str], ...]
-    """(column index, "time" | "json") for the values the driver cannot take as they are."""
-    copy: str | None
-    """Postgres: the COPY statement that takes the same rows (several times faster than an
-    `executemany` of INSERTs, even pipelined)."""
+class Encoder:
+    """Model values as the driver takes them, as SQLAlchemy would bind them: aware times as
+    its text on SQLite and naive UTC elsewhere (each distinct time converted once), JSON as
+    text."""
 
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._sqlite = dialect.name == "sqlite"
+        self._times: dict[datetime, Any] = {}
 
-_INSERTS: dict[tuple[str, str, tuple[str, ...]], _Insert] = {}
-
-
-def _positional(dialect: Dialect) -> Dialect:
-    """The dialect with a positional paramstyle, so rows can stay tuples (psycopg takes %s)."""
-    if dialect.positional:
-        return dialect
-    return type(dialect)(paramstyle="format")  # type: ignore[call-arg]
-
-
-def _insert(dialect: Dialect, name: str, columns: tuple[str, ...]) -> _Insert:
-    key = (dialect.name, name, columns)
-    found = _INSERTS.get(key)
-    if found is None:
-        target = table(name)
-        statement = insert(target).values({c: bindparam(c) for c in columns})
-        compiled = statement.compile(dialect=_positional(dialect))
-        assert tuple(compiled.positiontup or ()) == columns, name
-        encoders = []
-        for index, column in enumerate(columns):
-            kind = target.c[column].type
-            if isinstance(kind, UTCDateTime):
-                encoders.append((index, "time"))
-            elif isinstance(kind, JSON):
-                encoders.append((index, "json"))
-        copy = None
-        if dialect.name == "postgresql":
-            quote = dialect.identifier_preparer.quote
-            copy = f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        found = _INSERTS[key] = _Insert(compiled.string, tuple(encoders), copy)
-    return found
-
-
-def time_encoder(dialect: Dialect) -> Callable[[datetime | None], Any]:
-    """Aware times as the driver wants them (SQLAlchemy's text on SQLite, naive UTC
-    elsewhere), each distinct value converted once."""
-    memo: dict[datetime, Any] = {}
-    sqlite = dialect.name == "sqlite"
-
-    def encode(value: datetime | None) -> Any:
-        if value is None:
-            return None
-        found = memo.get(value)
+    def time(self, value: datetime) -> Any:
+        found = self._times.get(value)
         if found is None:
             utc = value.astimezone(UTC)
-            found = memo[value] = (
-                utc.strftime(SQLITE_TIME_FORMAT) if sqlite else utc.replace(tzinfo=None)
+            found = self._times[value] = (
+                utc.strftime(SQLITE_TIME_FORMAT) if self._sqlite else utc.replace(tzinfo=None)
             )
         return found
 
-    return encode
+    def rows(self, rows: TableRows) -> list[Row]:
+        target = table(rows.table)
+        functions: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, column in enumerate(rows.columns):
+            kind = target.c[column].type
+            if isinstance(kind, UTCDateTime):
+                functions.append((index, self.time))
+            elif isinstance(kind, JSON):
+                functions.append((index, json.dumps))
+        if not functions:
+            return rows.rows
+        out = []
+        for row in rows.rows:
+            cells = list(row)
+            for index, function in functions:
+                if cells[index] is not None:
+                    cells[index] = function(cells[index])
+            out.append(tuple(cells))
+        return out
 
 
-def insert_rows(session: Session, rows: TableRows, encode_time: Callable[..., Any]) -> None:
-    """One `executemany` of the rows (ids included)."""
-    if not rows.rows:
+_SQLITE_ROWS_PER_INSERT = 200
+"""Rows per multi-row INSERT on SQLite: a third less work per row than one row per
+statement (fewer statement steps and resets)."""
+
+_INSERTS: dict[tuple[str, str, tuple[str, ...], int], str] = {}
+
+
+def _insert_sql(dialect: Dialect, name: str, columns: tuple[str, ...], rows: int) -> str:
+    """INSERT of `rows` rows of `columns` on SQLite; COPY on Postgres (several times faster
+    than INSERTs, even pipelined)."""
+    key = (dialect.name, name, columns, rows)
+    found = _INSERTS.get(key)
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        if dialect.name == "postgresql":
+            found = f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        else:
+            statement = insert(table(name)).values({c: bindparam(c) for c in columns})
+            compiled = statement.compile(dialect=dialect)
+            assert tuple(compiled.positiontup or ()) == columns, name
+            head, values = compiled.string.split(" VALUES ")
+            found = head + " VALUES " + ", ".join([values] * rows)
+        _INSERTS[key] = found
+    return found
+
+
+def insert_rows(session: Session, name: str, columns: tuple[str, ...], rows: list[Row]) -> None:
+    """Insert rows of driver values (`Encoder.rows`), ids included: a few multi-row INSERTs
+    on SQLite, one COPY on Postgres."""
+    if not rows:
         return
     db = Db(session)
-    statement = _insert(db.dialect, rows.table, rows.columns)
-    values: Iterable[Row] = rows.rows
-    if statement.encoders:
-        values = _encoded(rows.rows, statement.encoders, encode_time)
-    sql = statement.copy if statement.copy is not None else statement.sql
-    for observe in OBSERVERS:
-        observe(sql)
     cursor = db.raw.cursor()
     try:
-        if statement.copy is None:
-            cursor.executemany(sql, values)
+        if db.is_sqlite:
+            _insert_sqlite(db.dialect, cursor, name, columns, rows)
         else:
+            sql = _insert_sql(db.dialect, name, columns, 0)
+            for observe in OBSERVERS:
+                observe(sql)
             with cursor.copy(sql) as copy:
-                for row in values:
+                for row in rows:
                     copy.write_row(row)
     finally:
         cursor.close()
 
 
-def _encoded(
-    rows: list[Row], encoders: tuple[tuple[int, str], ...], encode_time: Callable[..., Any]
-) -> list[Row]:
-    functions = [(i, encode_time if kind == "time" else json.dumps) for i, kind in encoders]
-    out = []
-    for row in rows:
-        cells = list(row)
-        for index, function in functions:
-            if cells[index] is not None:
-                cells[index] = function(cells[index])
-        out.append(tuple(cells))
-    return out
+def _insert_sqlite(
+    dialect: Dialect, cursor: Any, name: str, columns: tuple[str, ...], rows: list[Row]
+) -> None:
+    per = max(1, min(_SQLITE_ROWS_PER_INSERT, 999 // len(columns)))
+    whole = len(rows) - len(rows) % per
+    if whole:
+        sql = _insert_sql(dialect, name, columns, per)
+        for observe in OBSERVERS:
+            observe(sql)
+        flat = chain.from_iterable
+        cursor.executemany(sql, (list(flat(rows[i : i + per])) for i in range(0, whole, per)))
+    if whole < len(rows):
+        sql = _insert_sql(dialect, name, columns, len(rows) - whole)
+        for observe in OBSERVERS:
+            observe(sql)
+        cursor.execute(sql, list(chain.from_iterable(rows[whole:])))
 
 
 # -- ids ------------------------------------------------------------------------------------

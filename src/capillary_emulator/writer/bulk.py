@@ -11,7 +11,7 @@ unspent lots); moving them as they are keeps them agreeing.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from capillary_emulator.db import Base
 from capillary_emulator.models import LedgerEntry, LedgerEvent, PointAward, PointBalance
 from capillary_emulator.store import bulk as store_bulk
-from capillary_emulator.store.bulk import TableRows
+from capillary_emulator.store.bulk import Row, TableRows
 from capillary_emulator.writer.movements import (
     CREDIT,
     DEBIT,
@@ -268,15 +268,13 @@ def _draw(lots: list[list[Any]], debit: Debit) -> list[Lot]:
     return drawn
 
 
-def insert_rows(
-    session: Session, rows: Mapping[str, TableRows], encode_time: Callable[..., Any]
-) -> None:
-    """Insert prepared ledger rows, ids included, one `executemany` per ledger table; `rows` is
-    keyed by table name and may hold other tables' rows, which are left to the caller."""
+def insert_rows(session: Session, rows: Mapping[str, tuple[tuple[str, ...], list[Row]]]) -> None:
+    """Insert prepared ledger rows (driver values, ids included), table name -> (columns,
+    rows), a few statements per ledger table."""
     for table in TABLES:
-        table_rows = rows.get(table.name)
-        if table_rows is not None:
-            store_bulk.insert_rows(session, table_rows, encode_time)
+        if table.name in rows:
+            columns, table_rows = rows[table.name]
+            store_bulk.insert_rows(session, table.name, columns, table_rows)
 
 
 def delete_rows(session: Session, *, org_id: int | None = None) -> None:
