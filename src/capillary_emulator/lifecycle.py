@@ -10,11 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
+from capillary_emulator.db import make_engine
 from capillary_emulator.models import EmulatorState
 
 # The seed modules (YAML, the document schema, the planner) are imported where a seed is
@@ -33,11 +35,18 @@ def _alembic_config() -> Any:
 
 
 def migrate(url: str) -> None:
+    """Upgrade to the newest revision, every migration in one transaction."""
     from alembic import command
 
     config = _alembic_config()
     config.attributes["url"] = url
-    command.upgrade(config, "head")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
 
 
 SCHEMA_REVISION = "0002"
@@ -46,16 +55,21 @@ start-up path (importing it and parsing the scripts costs a few hundred millisec
 asserts that it equals alembic's head."""
 
 
+_STATE = text(
+    "SELECT (SELECT version_num FROM alembic_version),"
+    " (SELECT seeded_at FROM emulator_state WHERE id = :state_id)"
+)
+
+
 def _state(engine: Engine) -> tuple[str | None, bool]:
-    """(schema revision, seeded) of the database; (None, False) before the first migration."""
-    if not inspect(engine).has_table("emulator_state"):
-        return None, False
+    """(schema revision, seeded) of the database, in one statement; (None, False) before the
+    first migration."""
     with engine.connect() as connection:
-        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        seeded = connection.execute(
-            select(EmulatorState.seeded_at).where(EmulatorState.id == clock.STATE_ID)
-        ).scalar()
-    return version, seeded is not None
+        try:
+            version, seeded_at = connection.execute(_STATE, {"state_id": clock.STATE_ID}).one()
+        except DBAPIError:  # no such table: never migrated
+            return None, False
+    return version, seeded_at is not None
 
 
 def is_ready(engine: Engine) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from capillary_emulator.errors import SeedDocumentError
 from capillary_emulator.models import Customer, OAuthClient, Org, Program, Till, UserGroup
 from capillary_emulator.seed import rows
-from capillary_emulator.seed.plan import OrgRows, plan_org
+from capillary_emulator.seed.plan import OrgRows, Progress, plan_org
 from capillary_emulator.seed.schema import OrgSeed, SeedDocument
 from capillary_emulator.store import bulk as store_bulk
 
@@ -29,7 +29,11 @@ class _Taken:
 
 
 def plan_document(
-    session: Session | None, document: SeedDocument, *, now: datetime
+    session: Session | None,
+    document: SeedDocument,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
 ) -> list[OrgRows]:
     """Every org of the document planned against the database (None: an empty one); raises
     SeedDocumentError (and has written nothing) when one clashes with what the emulator holds
@@ -40,7 +44,7 @@ def plan_document(
     for o, org in enumerate(document.orgs):
         at = f"orgs.{o}"
         check_conflicts(session, org, at, taken)
-        plan = plan_org(org, now=now, at=at, max_user_id=max_user_id)
+        plan = plan_org(org, now=now, at=at, max_user_id=max_user_id, progress=progress)
         customer_ids = plan.created["customers"]
         taken.add("customers", customer_ids)
         max_user_id = max([max_user_id, *customer_ids])
@@ -76,13 +80,22 @@ def check_conflicts(
             taken.add(name, values)
 
 
-def write_orgs(session: Session, plans: Sequence[OrgRows]) -> None:
+def write_orgs(
+    session: Session, plans: Sequence[OrgRows], progress: Progress | None = None
+) -> None:
     """Insert freshly planned orgs, ids after those the database holds."""
-    rows.write(session, rows.prepare(plans, session.get_bind().dialect), restart=False)
+    prepared = rows.prepare(plans, session.get_bind().dialect)
+    rows.write(session, prepared, restart=False, progress=progress)
 
 
-def load_document(session: Session, document: SeedDocument, *, now: datetime) -> dict[str, Any]:
+def load_document(
+    session: Session,
+    document: SeedDocument,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Check, plan and write the document; what POST /_emulator/seed answers."""
-    plans = plan_document(session, document, now=now)
-    write_orgs(session, plans)
+    plans = plan_document(session, document, now=now, progress=progress)
+    write_orgs(session, plans, progress)
     return {"orgs": [plan.created for plan in plans]}

@@ -9,6 +9,7 @@ passes the audit from the start.
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -64,6 +65,13 @@ REDEMPTION_COLUMNS = (
 ALLOCATION_COLUMNS = ("id", "redemption_id", "award_id", "points_milli", "reversed_milli")
 
 
+Progress = Callable[[str, int, int], None]
+"""Told (stage, done, total) as a large load goes: "planning" customers, "writing" rows."""
+
+PROGRESS_EVERY = 500
+"""Customers planned between two reports."""
+
+
 @dataclass
 class OrgRows:
     """An org's rows, table by table in insert order, with org-local ids (`LOCAL_IDS`)."""
@@ -99,8 +107,17 @@ def next_user_id(org: OrgSeed, after: int) -> int:
 
 
 class _Planner:
-    def __init__(self, org: OrgSeed, *, now: datetime, at: str, max_user_id: int) -> None:
+    def __init__(
+        self,
+        org: OrgSeed,
+        *,
+        now: datetime,
+        at: str,
+        max_user_id: int,
+        progress: Progress | None = None,
+    ) -> None:
         self.org = org
+        self.progress = progress
         self.now = now
         self.at = at
         self.till_id = org.tills[0].tillId
@@ -183,7 +200,9 @@ class _Planner:
         otps: list[Row] = []
         registrations: list[tuple[datetime, int, list[AwardSeed]]] = []
         validity = timedelta(seconds=int(org.config.get("OTP_VALIDITY_SECONDS", 900)))
-        for seed in org.customers:
+        for c, seed in enumerate(org.customers):
+            if self.progress is not None and c % PROGRESS_EVERY == 0:
+                self.progress("planning", c, len(org.customers))
             user_id = seed.userId or self.next_user_id
             if seed.userId is None:
                 self.next_user_id += 1
@@ -206,6 +225,8 @@ class _Planner:
                      mobile or seed.identifiers.get("email", ""), issued, expires, None, 0)
                 )  # fmt: skip
             registrations.append((created_at, user_id, seed.points))
+        if self.progress is not None:
+            self.progress("planning", len(org.customers), len(org.customers))
         self.add("customers", CUSTOMER_COLUMNS, customers)
         self.add("customer_identifiers", IDENTIFIER_COLUMNS, identifiers)
         self.add("otps", OTP_COLUMNS, otps)
@@ -309,7 +330,15 @@ class _Planner:
         self.add("redemption_allocations", ALLOCATION_COLUMNS, allocations)
 
 
-def plan_org(org: OrgSeed, *, now: datetime, at: str, max_user_id: int) -> OrgRows:
+def plan_org(
+    org: OrgSeed,
+    *,
+    now: datetime,
+    at: str,
+    max_user_id: int,
+    progress: Progress | None = None,
+) -> OrgRows:
     """The org's rows when loaded at `now` into a database whose highest customer id is
     `max_user_id`; raises SeedDocumentError when a redemption is not covered."""
-    return _Planner(org, now=now, at=at, max_user_id=max_user_id).plan()
+    planner = _Planner(org, now=now, at=at, max_user_id=max_user_id, progress=progress)
+    return planner.plan()

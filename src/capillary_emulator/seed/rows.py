@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from capillary_emulator.db import Base
-from capillary_emulator.seed.plan import LOCAL_IDS, OrgRows
+from capillary_emulator.seed.plan import LOCAL_IDS, OrgRows, Progress
 from capillary_emulator.store import bulk as store_bulk
 from capillary_emulator.store.bulk import Encoder, Row, TableRows
 from capillary_emulator.writer import bulk as ledger_bulk
@@ -112,7 +112,12 @@ def _is_identity(ids: Sequence[int]) -> bool:
 
 
 def write(
-    session: Session, prepared: Prepared, *, restart: bool, shift: timedelta = timedelta(0)
+    session: Session,
+    prepared: Prepared,
+    *,
+    restart: bool,
+    shift: timedelta = timedelta(0),
+    progress: Progress | None = None,
 ) -> None:
     """Insert the prepared rows, every table in one go, under ids reserved for them now, with
     their moving times `shift` later than planned.
@@ -126,7 +131,11 @@ def write(
     }
     encoder = Encoder(session.get_bind().dialect)
     ledger: dict[str, tuple[tuple[str, ...], list[Row]]] = {}
+    total, done = sum(len(t.encoded) for t in prepared.tables), 0
     for table in prepared.tables:
+        if progress is not None:
+            progress("writing", done, total)
+            done += len(table.encoded)
         rows = _mapped(table.encoded, table.local_ids, ids)
         if table.moving and shift:
             rows = _shifted(rows, table.moving, shift, encoder)
@@ -135,6 +144,8 @@ def write(
         else:
             store_bulk.insert_rows(session, table.table, table.columns, rows)
     ledger_bulk.insert_rows(session, ledger)
+    if progress is not None:
+        progress("writing", total, total)
     if restart and session.get_bind().dialect.name == "postgresql":
         store_bulk.advance_sequences(session)
 

@@ -22,6 +22,7 @@ from capillary_emulator.db import Base
 from capillary_emulator.errors import SeedDocumentError
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.loader import load_document
+from capillary_emulator.seed.plan import Progress
 from capillary_emulator.seed.references import check_references
 from capillary_emulator.seed.schema import SeedDocument
 from capillary_emulator.store import bulk as store_bulk
@@ -76,9 +77,15 @@ def read_seed_file(path: Path) -> SeedDocument:
     return _read_seed_file(str(path), path.stat().st_mtime_ns)
 
 
-def load_seed(session: Session, document: SeedDocument, *, now: datetime) -> dict[str, Any]:
+def load_seed(
+    session: Session,
+    document: SeedDocument,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Write the document; raises SeedDocumentError (and writes nothing) on a conflict."""
-    created = load_document(session, document, now=now)
+    created = load_document(session, document, now=now, progress=progress)
     caches.invalidate(session)
     return created
 
