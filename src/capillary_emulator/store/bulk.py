@@ -8,6 +8,7 @@ tables are handed out in bulk by `reserve_ids` rather than one INSERT at a time.
 """
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,7 +142,8 @@ def insert_rows(session: Session, name: str, columns: tuple[str, ...], rows: lis
 def _insert_sqlite(
     dialect: Dialect, cursor: Any, name: str, columns: tuple[str, ...], rows: list[Row]
 ) -> None:
-    per = max(1, min(_SQLITE_ROWS_PER_INSERT, 999 // len(columns)))
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(_SQLITE_ROWS_PER_INSERT, limit // len(columns)))
     whole = len(rows) - len(rows) % per
     if whole:
         sql = _insert_sql(dialect, name, columns, per)
