@@ -21,14 +21,22 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:
+        # The caller's connection, inside its transaction: on SQLite every statement of every
+        # migration then commits once, instead of once per statement.
+        _run(given)
+        return
     engine = create_engine(url)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=Base.metadata, render_as_batch=True
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
     engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if context.is_offline_mode():

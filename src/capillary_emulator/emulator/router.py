@@ -9,7 +9,6 @@ from capillary_emulator import clock, lifecycle
 from capillary_emulator.context import SessionDep, require_admin
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
-from capillary_emulator.seed.schema import seed_json_schema
 
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
 
@@ -40,6 +39,8 @@ async def add_seed(session: SessionDep, document: Annotated[Any, Body()]) -> dic
 
 @router.get("/seed/schema")
 async def seed_schema() -> dict[str, Any]:
+    from capillary_emulator.seed.schema import seed_json_schema  # the seed modules load lazily
+
     return seed_json_schema()
 
 

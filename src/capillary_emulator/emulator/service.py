@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
@@ -13,18 +13,21 @@ from capillary_emulator.models import (
     Org,
     Otp,
 )
-from capillary_emulator.seed.service import load_seed, parse_seed
 from capillary_emulator.tenancy import OrgInfo
 from capillary_emulator.writer.expiry import expire_due_points
 
 
 def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:
     """Load a seed document next to what is there (all or nothing)."""
-    created = load_seed(session, parse_seed(document), now=now)
+    from capillary_emulator.seed.service import load_seed, parse_seed, paused_gc
+    from capillary_emulator.store.bulk import analyze
+
+    with paused_gc():
+        created = load_seed(session, parse_seed(document), now=now)
     if session.get_bind().dialect.name == "postgresql":
         # A large seed leaves the planner without statistics until autovacuum gets to it, and it
         # would scan whole tables meanwhile.
-        session.execute(text("ANALYZE"))
+        analyze(session)
     return created
 
 

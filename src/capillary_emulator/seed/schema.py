@@ -5,6 +5,7 @@ is loaded ("-P2D" two days before, "PT15M" fifteen minutes after). Points are de
 """
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,29 +22,44 @@ IdentifierType = Literal[
 ]
 
 
-def _check_time(value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = value.strip()
+@lru_cache(maxsize=1024)
+def _is_time(text: str) -> bool:
+    # Large documents repeat a handful of times ("-P1D") thousands of times: parse each once.
     try:
         if text.lstrip("+-").startswith("P"):
             parse_duration(text)
         else:
             parse_instant(text)
     except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_time(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not _is_time(text):
         raise ValueError(
             "must be an ISO-8601 timestamp or a duration relative to load time, like -P2D"
-        ) from None
+        )
     return text
 
 
 def _check_duration(value: str | None) -> str | None:
     if value is None:
         return None
-    try:
-        parse_duration(value)
-    except ValueError:
-        raise ValueError("must be an ISO-8601 duration, like P1D or PT15M") from None
+    if not _is_duration(value):
+        raise ValueError("must be an ISO-8601 duration, like P1D or PT15M")
     return value
 
 

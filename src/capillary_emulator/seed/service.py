@@ -1,37 +1,31 @@
 """Seed documents: parse and check them, load them in one transaction, clear what they wrote.
 
-Checking lives in `seed/references.py`, writing an org in `seed/loader.py`. Points in a seed
-are written through the ledger writer like any other movement, so a seeded database passes the
-audit from the start; clearing removes ledger, lot and balance rows through the writer's bulk
-path (`writer/bulk.py`).
+Checking lives in `seed/references.py`, turning an org into rows in `seed/plan.py`, writing
+them in `seed/loader.py`. Points in a seed are posted through the ledger writer's bulk path
+(`writer/bulk.py`), so a seeded database passes the audit from the start; clearing removes
+ledger, lot and balance rows through the same path.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator import caches
 from capillary_emulator.db import Base
 from capillary_emulator.errors import SeedDocumentError
-from capillary_emulator.models import (
-    Customer,
-    CustomerIdentifier,
-    EmulatorState,
-    Org,
-    Redemption,
-    RedemptionAllocation,
-    UserGroup,
-    UserGroupMember,
-)
-from capillary_emulator.seed.loader import load_org
+from capillary_emulator.models import EmulatorState
+from capillary_emulator.seed.loader import load_document
+from capillary_emulator.seed.plan import Progress
 from capillary_emulator.seed.references import check_references
 from capillary_emulator.seed.schema import SeedDocument
+from capillary_emulator.store import bulk as store_bulk
 from capillary_emulator.writer import bulk as ledger_bulk
 
 
@@ -47,9 +41,27 @@ def parse_seed(data: Any) -> SeedDocument:
     return document
 
 
-def parse_seed_text(raw: str) -> SeedDocument:
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while a seed is parsed and written: the rows of a
+    large document are hundreds of thousands of young containers, and collecting them over
+    and over costs as much as building them. Nothing they hold is cyclic."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        data = yaml.safe_load(raw)  # JSON is YAML too
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_seed_text(raw: str) -> SeedDocument:
+    import yaml  # only seed files need it: kept off the serving worker's start-up
+
+    # libyaml's parser when it is there, with PyYAML's own safe constructors either way.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(raw, Loader=loader)  # JSON is YAML too
     except yaml.YAMLError as exc:
         raise SeedDocumentError(path="(document)", problem=f"not YAML or JSON: {exc}") from None
     return parse_seed(data)
@@ -65,11 +77,15 @@ def read_seed_file(path: Path) -> SeedDocument:
     return _read_seed_file(str(path), path.stat().st_mtime_ns)
 
 
-def load_seed(session: Session, document: SeedDocument, *, now: datetime) -> dict[str, Any]:
+def load_seed(
+    session: Session,
+    document: SeedDocument,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Write the document; raises SeedDocumentError (and writes nothing) on a conflict."""
-    created: dict[str, Any] = {"orgs": []}
-    for o, org in enumerate(document.orgs):
-        created["orgs"].append(load_org(session, org, now=now, at=f"orgs.{o}"))
+    created = load_document(session, document, now=now, progress=progress)
     caches.invalidate(session)
     return created
 
@@ -77,33 +93,14 @@ def load_seed(session: Session, document: SeedDocument, *, now: datetime) -> dic
 def clear_database(session: Session, *, org_id: int | None = None) -> None:
     """Remove every row (or one org's rows); the emulator_state row stays."""
     ledger_bulk.delete_rows(session, org_id=org_id)
-    tables = [
-        t
-        for t in reversed(Base.metadata.sorted_tables)
-        if t.name != EmulatorState.__tablename__ and t.name not in ledger_bulk.TABLE_NAMES
-    ]
     if org_id is None:
         # DELETE rather than TRUNCATE: on the small tables of a test run it is several times
         # faster on Postgres; sequences are moved past the restored ids by the caller.
-        for table in tables:
-            session.execute(table.delete())
-        return
-    customer_ids = select(Customer.id).where(Customer.org_id == org_id).scalar_subquery()
-    group_ids = select(UserGroup.id).where(UserGroup.org_id == org_id).scalar_subquery()
-    session.execute(delete(UserGroupMember).where(UserGroupMember.group_id.in_(group_ids)))
-    session.execute(
-        delete(CustomerIdentifier).where(CustomerIdentifier.customer_id.in_(customer_ids))
+        names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    else:
+        names = store_bulk.org_tables()
+    store_bulk.delete_tables(
+        session,
+        [n for n in names if n != EmulatorState.__tablename__ and n not in ledger_bulk.TABLE_NAMES],
+        org_id=org_id,
     )
-    redemption_ids = select(Redemption.id).where(Redemption.org_id == org_id).scalar_subquery()
-    session.execute(
-        delete(RedemptionAllocation).where(RedemptionAllocation.redemption_id.in_(redemption_ids))
-    )
-    for table in tables:
-        if "org_id" in table.c and table.name not in ("orgs",):
-            session.execute(table.delete().where(table.c.org_id == org_id))
-    session.execute(delete(Org).where(Org.id == org_id))
-
-
-def org_part(document: SeedDocument, org_id: int) -> SeedDocument | None:
-    orgs = [o for o in document.orgs if o.orgId == org_id]
-    return SeedDocument(orgs=orgs) if orgs else None
