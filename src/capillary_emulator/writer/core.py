@@ -78,8 +78,9 @@ def write_points_event(
     keys = sorted(deltas)
     # One statement locks every row and applies the whole change (on SQLite it also reads the
     # debited keys' lots); what the rows held before is the locked balance the debits are
-    # checked against. A refusal below leaves that change to the caller's rollback (every
-    # caller fails its transaction when the writer raises).
+    # checked against. A refusal puts the rows back first (one more statement, only then), so
+    # that a refused call leaves what it would have left had it checked before writing: the
+    # expiry it found due, nothing else.
     debited = {m.key for m in movements if isinstance(m, Debit)}
     after, lot_rows = store.change_balances(
         db, org_id=org_id, deltas=[(k, deltas[k]) for k in keys], lots_of=debited
@@ -96,6 +97,7 @@ def write_points_event(
                 expired += _expire(db, org_id=org_id, due=due, balances=balances)
             live_lots[m.key] = lots
         if balances[m.key] < m.points_milli:
+            store.store_balances(db, {k: v for k, v in balances.items() if v != after[k]})
             raise m.insufficient()
         m.drawn = _draw(live_lots[m.key], m)
         balances[m.key] -= m.points_milli
