@@ -56,7 +56,10 @@ async def _measure(
                 statements.append(statement)
 
             # Statements the data-access layer runs on the DB-API driver bypass SQLAlchemy.
-            store_sql.OBSERVERS.append(statements.append)
+            def _count_store(statement: str, _params: Any) -> None:
+                statements.append(statement)
+
+            store_sql.OBSERVERS.append(_count_store)
             try:
                 per_request, transfer_statements = await _count_all(
                     client, statements, customers, per_scenario
@@ -65,7 +68,7 @@ async def _measure(
                     await _profile(client, customers, profile_requests) if profile else ""
                 )
             finally:
-                store_sql.OBSERVERS.remove(statements.append)
+                store_sql.OBSERVERS.remove(_count_store)
     return {
         "per_request": per_request,
         "transfer_statements": [

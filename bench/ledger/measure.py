@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import Engine, event
 
 from bench.ledger.loader import TILL_CODE, TILL_PASSWORD, external_id
+from capillary_emulator.store import sql as store_sql
 
 # httpx's ASGI transport tries `import sniffio` on every request; where sniffio is not
 # installed that is a failed search of sys.path each time, measured as if the emulator spent it.
@@ -118,10 +119,16 @@ def captured_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         statements.append((statement, parameters))
 
+    def record_store(statement: str, parameters: Any) -> None:
+        statements.append((statement, parameters))
+
+    # The ledger reads run on the data-access layer, which calls the driver directly.
     event.listen(engine, "before_cursor_execute", record)
+    store_sql.OBSERVERS.append(record_store)
     try:
         yield statements
     finally:
+        store_sql.OBSERVERS.remove(record_store)
         event.remove(engine, "before_cursor_execute", record)
 
 

@@ -63,10 +63,16 @@ def test_times_written_raw_compare_with_times_written_by_sqlalchemy(
 
 
 def test_observers_see_every_statement(write_session: Session) -> None:
-    seen: list[str] = []
-    sql.OBSERVERS.append(seen.append)
+    seen: list[tuple[str, object]] = []
+
+    def observe(statement: str, params: object) -> None:
+        seen.append((statement, params))
+
+    sql.OBSERVERS.append(observe)
     try:
         Db(write_session).first(CUSTOMER_BY_ID, customer_id=1)
     finally:
-        sql.OBSERVERS.remove(seen.append)
-    assert len(seen) == 1 and seen[0].startswith("SELECT")
+        sql.OBSERVERS.remove(observe)
+    assert len(seen) == 1 and seen[0][0].startswith("SELECT")
+    params = seen[0][1]
+    assert 1 in (params.values() if isinstance(params, dict) else params)  # type: ignore[union-attr]

@@ -29,7 +29,7 @@ from capillary_emulator.models import (
     UserGroup,
     UserGroupMember,
 )
-from capillary_emulator.store.sql import OBSERVERS, SQLITE_TIME_FORMAT, Db, Statement
+from capillary_emulator.store.sql import SQLITE_TIME_FORMAT, Db, Statement, notify
 
 Row = tuple[Any, ...]
 _CHUNK = 500
@@ -130,8 +130,7 @@ def insert_rows(session: Session, name: str, columns: tuple[str, ...], rows: lis
             _insert_sqlite(db.dialect, cursor, name, columns, rows)
         else:
             sql = _insert_sql(db.dialect, name, columns, 0)
-            for observe in OBSERVERS:
-                observe(sql)
+            notify(sql)
             with cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -147,14 +146,12 @@ def _insert_sqlite(
     whole = len(rows) - len(rows) % per
     if whole:
         sql = _insert_sql(dialect, name, columns, per)
-        for observe in OBSERVERS:
-            observe(sql)
+        notify(sql)
         flat = chain.from_iterable
         cursor.executemany(sql, (list(flat(rows[i : i + per])) for i in range(0, whole, per)))
     if whole < len(rows):
         sql = _insert_sql(dialect, name, columns, len(rows) - whole)
-        for observe in OBSERVERS:
-            observe(sql)
+        notify(sql)
         cursor.execute(sql, list(chain.from_iterable(rows[whole:])))
 
 

@@ -139,10 +139,16 @@ class DialectStatement(Statement):
         return found
 
 
-StatementObserver = Callable[[str], None]
+StatementObserver = Callable[[str, Any], None]
 OBSERVERS: list[StatementObserver] = []
-"""Called with the SQL of every statement `Db` runs (the bench counts statements with it; the
-driver-level calls never reach SQLAlchemy's `before_cursor_execute`). Empty in normal use."""
+"""Called with the SQL and the driver parameters (None for `executemany`) of every statement the
+data-access layer runs: the bench counts and explains them with it (driver-level calls never
+reach SQLAlchemy's `before_cursor_execute`). Empty in normal use."""
+
+
+def notify(sql: str, params: Any = None) -> None:
+    for observe in OBSERVERS:
+        observe(sql, params)
 
 
 class Db:
@@ -181,15 +187,15 @@ class Db:
             rows.append(tuple(row))
         return rows
 
-    def _compiled(self, statement: Statement) -> Compiled:
+    def _run(self, statement: Statement, params: Params) -> tuple[Compiled, Any]:
         compiled = statement.compiled(self.dialect)
-        for observe in OBSERVERS:
-            observe(compiled.sql)
-        return compiled
+        driver_params = self._params(compiled, params)
+        if OBSERVERS:
+            notify(compiled.sql, driver_params)
+        return compiled, self.raw.execute(compiled.sql, driver_params)
 
     def rows(self, statement: Statement, **params: Any) -> list[Row]:
-        compiled = self._compiled(statement)
-        cursor = self.raw.execute(compiled.sql, self._params(compiled, params))
+        compiled, cursor = self._run(statement, params)
         return self._rows(compiled, cursor.fetchall())
 
     def first(self, statement: Statement, **params: Any) -> Row | None:
@@ -202,15 +208,15 @@ class Db:
 
     def execute(self, statement: Statement, **params: Any) -> int:
         """A statement without result rows; the number of rows it changed."""
-        compiled = self._compiled(statement)
-        cursor = self.raw.execute(compiled.sql, self._params(compiled, params))
+        _compiled, cursor = self._run(statement, params)
         return int(cursor.rowcount)
 
     def execute_many(self, statement: Statement, rows: Sequence[Params]) -> None:
         """One statement for many parameter sets (`executemany`), no result rows."""
         if not rows:
             return
-        compiled = self._compiled(statement)
+        compiled = statement.compiled(self.dialect)
+        notify(compiled.sql)
         cursor = self.raw.cursor()
         try:
             cursor.executemany(compiled.sql, [self._params(compiled, r) for r in rows])
