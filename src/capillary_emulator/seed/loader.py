@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from capillary_emulator import caches
 from capillary_emulator.errors import SeedDocumentError
 from capillary_emulator.models import Customer, OAuthClient, Org, Program, Till, UserGroup
 from capillary_emulator.seed import rows
@@ -88,14 +89,17 @@ def write_orgs(
     rows.write(session, prepared, restart=False, progress=progress)
 
 
-def load_document(
+def load_seed(
     session: Session,
     document: SeedDocument,
     *,
     now: datetime,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Check, plan and write the document; what POST /_emulator/seed answers."""
+    """Check, plan and write the document (what POST /_emulator/seed answers); raises
+    SeedDocumentError, having written nothing, on a conflict. Every worker drops its cached
+    callers once this commits (`caches.invalidate`)."""
     plans = plan_document(session, document, now=now, progress=progress)
     write_orgs(session, plans, progress)
+    caches.invalidate(session)
     return {"orgs": [plan.created for plan in plans]}

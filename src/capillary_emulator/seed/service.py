@@ -9,7 +9,6 @@ ledger, lot and balance rows through the same path.
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from capillary_emulator import caches
 from capillary_emulator.db import Base
 from capillary_emulator.errors import SeedDocumentError
 from capillary_emulator.models import EmulatorState
-from capillary_emulator.seed.loader import load_document
-from capillary_emulator.seed.plan import Progress
+from capillary_emulator.seed.loader import load_seed as load_seed  # the entry point callers use
 from capillary_emulator.seed.references import check_references
 from capillary_emulator.seed.schema import SeedDocument
 from capillary_emulator.store import bulk as store_bulk
@@ -75,19 +72,6 @@ def _read_seed_file(path: str, mtime_ns: int) -> SeedDocument:
 def read_seed_file(path: Path) -> SeedDocument:
     """The parsed seed file, parsed once per process while the file is unchanged."""
     return _read_seed_file(str(path), path.stat().st_mtime_ns)
-
-
-def load_seed(
-    session: Session,
-    document: SeedDocument,
-    *,
-    now: datetime,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Write the document; raises SeedDocumentError (and writes nothing) on a conflict."""
-    created = load_document(session, document, now=now, progress=progress)
-    caches.invalidate(session)
-    return created
 
 
 def clear_database(session: Session, *, org_id: int | None = None) -> None:
