@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.servers import cpu_seconds
+
 PORT = int(os.environ.get("CAPEMU_PG_PORT", "55432"))
 HOST = "127.0.0.1"
 BASE_URL = f"postgresql+psycopg://postgres@{HOST}:{PORT}"
@@ -75,14 +77,6 @@ def recreate_database(name: str, template: str | None = None) -> None:
 def drop_databases(*names: str) -> None:
     with contextlib.suppress(Exception):
         execute("postgres", *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names))
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -162,7 +156,7 @@ class Watch:
         if total > self._machine[1]:
             share = (busy - self._machine[0]) / (total - self._machine[1])
             result.machine_cpu = share * result.cores
-        used = sum(_cpu_seconds(pid) - before for pid, before in self._pids.items())
+        used = sum(cpu_seconds(pid) - before for pid, before in self._pids.items())
         result.backend_cpu = used / result.seconds if result.seconds else 0.0
 
     def _run(self) -> None:
@@ -184,7 +178,7 @@ class Watch:
         waiting = 0
         for pid, state, wait_type, wait_event in rows:
             if pid not in self._pids:
-                self._pids[pid] = _cpu_seconds(pid)
+                self._pids[pid] = cpu_seconds(pid)
             if wait_type == "Lock":
                 waiting += 1
             elif state == "active":

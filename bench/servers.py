@@ -123,7 +123,7 @@ class Server:
                 return
 
     def cpu_seconds(self) -> float:
-        return sum(_cpu_seconds(pid) for pid in {self.process.pid, *self.worker_pids()})
+        return sum(cpu_seconds(pid) for pid in {self.process.pid, *self.worker_pids()})
 
     def peak_rss_mb(self) -> list[float]:
         """VmHWM of each worker: the most resident memory it ever had."""
@@ -221,7 +221,8 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used, from /proc (0 when it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

@@ -132,18 +132,6 @@ def find_customer_record(
     return find_customer_records(session, org, [customer_lookup(org, kind, value)])[0]
 
 
-def identifiers_of(session: Session, customer_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    rows = session.execute(
-        select(CustomerIdentifier.customer_id, CustomerIdentifier.type, CustomerIdentifier.value)
-        .where(CustomerIdentifier.customer_id.in_(customer_ids))
-        .order_by(CustomerIdentifier.id)
-    ).all()
-    found: dict[int, list[tuple[str, str]]] = {cid: [] for cid in customer_ids}
-    for cid, kind, value in rows:
-        found[cid].append((kind, value))
-    return found
-
-
 def party(customer: Customer | CustomerRecord) -> TransferParty:
     """`transferredFrom` / `transferredTo` of a transfer record."""
     return TransferParty(
