@@ -151,6 +151,10 @@ def notify(sql: str, params: Any = None) -> None:
         observe(sql, params)
 
 
+_DRIVER = "capemu_driver_connection"
+"""`Session.info` key: (transaction, dialect, driver connection) of the session's transaction."""
+
+
 class Db:
     """The request's DB-API connection, inside the transaction of its SQLAlchemy session.
 
@@ -158,10 +162,23 @@ class Db:
     """
 
     def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self.dialect: Dialect = connection.dialect
+        # `Session.connection()` walks SQLAlchemy's transaction machinery on every call; a
+        # request builds a Db in each query function, so the driver connection is remembered
+        # for the session's current transaction (a commit or rollback ends it, and the next
+        # statement's transaction may run on another pooled connection).
+        cached = session.info.get(_DRIVER)
+        transaction = session.get_transaction()
+        if cached is None or transaction is None or cached[0] is not transaction:
+            connection = session.connection()
+            cached = (
+                session.get_transaction(),
+                connection.dialect,
+                connection.connection.driver_connection,
+            )
+            session.info[_DRIVER] = cached
+        self.dialect: Dialect = cached[1]
         self.is_sqlite = self.dialect.name == "sqlite"
-        self.raw: Any = connection.connection.driver_connection
+        self.raw: Any = cached[2]
         self._time = _sqlite_time if self.is_sqlite else _naive_utc
 
     def _params(self, compiled: Compiled, params: Params) -> Any:
