@@ -7,6 +7,9 @@ from sqlalchemy import create_engine
 
 from capillary_emulator import models  # noqa: F401  (registers every table)
 from capillary_emulator.db import Base
+from capillary_emulator.models import JOURNAL_METADATA
+
+TARGETS = [Base.metadata, JOURNAL_METADATA]
 
 config = context.config
 url = config.attributes.get("url") or os.environ.get(
@@ -15,7 +18,7 @@ url = config.attributes.get("url") or os.environ.get(
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
+    context.configure(url=url, target_metadata=TARGETS, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -34,7 +37,7 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=TARGETS, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     """When set, /_emulator/* requires the header X-CAPEMU-ADMIN-TOKEN with this value."""
     journal_size: int = 1000
-    """Calls kept per worker for GET /_emulator/journal; 0 switches the journal off."""
+    """Calls kept for GET /_emulator/journal (all workers together on Postgres); 0 switches the
+    journal off."""
+    journal_bytes: int = 8 * 1024 * 1024
+    """Bytes the journal's entries may take (bodies count up to their first 8 KiB)."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

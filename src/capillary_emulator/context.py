@@ -25,6 +25,8 @@ from capillary_emulator.tenancy import Caller
 T = TypeVar("T")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _READ_ONLY: set[Callable[..., Any]] = set()
+ORG_SCOPE_KEY = "capemu.org_id"
+"""Where a request leaves its caller's org in the ASGI scope, for the request journal."""
 
 
 def read_only(endpoint: Endpoint) -> Endpoint:
@@ -105,6 +107,7 @@ def _context(request: Request, session: Session, reading: ClockReading) -> Reque
         authorization=request.headers.get("authorization"),
         oauth_token=request.headers.get(OAUTH_HEADER),
     )
+    request.scope[ORG_SCOPE_KEY] = caller.org_id
     return RequestContext(
         session=session,
         caller=caller,

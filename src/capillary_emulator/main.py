@@ -38,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifecycle.prepare(engine, settings)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.journal.start(engine)
         yield
+        app.state.journal.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.caches = WorkerCaches()
-    app.state.journal = Journal(settings.journal_size)
+    app.state.journal = Journal(size=settings.journal_size, max_bytes=settings.journal_bytes)
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)

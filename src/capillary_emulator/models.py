@@ -12,16 +12,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capillary_emulator.db import Base, UTCDateTime
+from capillary_emulator.db import NAMING_CONVENTION, Base, UTCDateTime
 
 CUSTOMER = "CUSTOMER"
 USERGROUP2 = "USERGROUP2"
@@ -357,6 +361,9 @@ class EmulatorState(Base):
     control_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Bumped whenever control-plane state changes (seed, reset, faults): workers drop their
     cached credentials and fault lists when it moves."""
+    journal_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the shared journal was last cleared: calls answered before it stay hidden even when
+    a worker writes them to `emulator_journal` after the clear."""
 
 
 class EmulatorFault(Base):
@@ -377,3 +384,30 @@ class EmulatorFault(Base):
     delay_ms: Mapped[int] = mapped_column(Integer, default=0)
     """Milliseconds to wait before answering (a delay-only fault has http_status 0)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+JOURNAL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
+"""The request journal's own schema, outside `Base.metadata`: seeding, reset, the audit and the
+sequence bookkeeping walk `Base.metadata` and never touch it (the migration creates it)."""
+
+journal_table = Table(
+    "emulator_journal",
+    JOURNAL_METADATA,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("worker", Integer, nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("body", Text),
+    Column("body_bytes", Integer, nullable=False),
+    Column("truncated", Boolean, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("org_id", BigInteger),
+    Column("codes", String(200), nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("size", Integer, nullable=False),
+)
+"""One row per Capillary call: `at` is wall-clock time (not the emulator clock), `body` the
+masked body as JSON text, `codes` the answer's Capillary error codes as ",8015,804,", `size`
+the bytes the entry counts against CAPEMU_JOURNAL_BYTES, `worker` the answering process id."""

@@ -1,59 +1,265 @@
-"""The request journal: the last N Capillary calls this worker answered, for tests to assert on
-what their client really sent. Kept in memory per worker process (GET /_emulator/journal reads
-the worker that answers it); secrets and one-time codes in bodies are masked."""
+"""The request journal: the most recent Capillary calls, for tests to assert on what their client
+really sent (GET /_emulator/journal).
+
+A request only appends what it saw to this worker's pending queue (the first 8 KiB of its body
+and of its answer, never more); the journal thread masks secrets (`redact`) and stores the
+entries: in this process's memory on SQLite (one worker), in the shared `emulator_journal` table
+on Postgres, so that every worker's calls are read, counted and cleared together. Both are
+bounded by entries (CAPEMU_JOURNAL_SIZE) and by bytes (CAPEMU_JOURNAL_BYTES).
+"""
 
 import json
+import logging
+import os
+import threading
 import time
 from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from itertools import islice
+from typing import Protocol
 
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MASKED_KEYS = {"code", "validation_code", "validationCode", "secret", "password", "accessToken"}
+from capillary_emulator.context import ORG_SCOPE_KEY
+from capillary_emulator.emulator import redact
+from capillary_emulator.store import journal as journal_store
+from capillary_emulator.store.journal import JournalEntry, JournalFilter
+
 BODY_LIMIT = 8192
+"""Bytes of a request body (and of an answer, for its error codes) the journal keeps."""
+
+log = logging.getLogger("capillary_emulator")
 
 
-def _mask(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if k in MASKED_KEYS else _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
+class _Capture:
+    """The first BODY_LIMIT bytes of a message stream, and its whole length."""
+
+    __slots__ = ("chunks", "kept", "total")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.kept < BODY_LIMIT and chunk:
+            piece = chunk[: BODY_LIMIT - self.kept]
+            self.chunks.append(piece)
+            self.kept += len(piece)
+
+    def data(self) -> bytes:
+        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
 
 
-def _body_for_journal(raw: bytes) -> Any:
-    if not raw:
-        return None
+@dataclass(slots=True)
+class Call:
+    """A call as the middleware saw it, before masking."""
+
+    started: float
+    """time.time() when it arrived."""
+    method: str
+    path: str
+    query: bytes
+    body: _Capture
+    status: int
+    org_id: int | None
+    answer: _Capture
+    duration_ms: float
+
+
+def _clean(text: str) -> str:
+    """Text any encoder accepts: lone surrogates (from `\\ud800` in JSON, or undecodable path
+    bytes) replaced."""
     try:
-        return _mask(json.loads(raw))
-    except ValueError:
-        return raw[:BODY_LIMIT].decode("utf-8", "replace")
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def shape(call: Call, worker: int) -> JournalEntry:
+    """The entry the journal keeps of a call: secrets masked, the answer's error codes."""
+    raw = call.body.data()
+    truncated = call.body.total > len(raw)
+    body = redact.body_value(raw, truncated=truncated)
+    answer = call.answer.data()
+    return JournalEntry(
+        at=datetime.fromtimestamp(call.started, UTC),
+        worker=worker,
+        method=call.method,
+        path=_clean(call.path),
+        query=_clean(redact.mask_query(call.query.decode("latin-1"))),
+        body=None if body is None else _clean(json.dumps(body, ensure_ascii=False)),
+        body_bytes=call.body.total,
+        truncated=truncated,
+        status=call.status,
+        org_id=call.org_id,
+        codes=redact.error_codes(answer, truncated=call.answer.total > len(answer)),
+        duration_ms=round(call.duration_ms, 3),
+    )
+
+
+class JournalStore(Protocol):
+    def add(self, entries: Sequence[JournalEntry]) -> None: ...
+    def select(self, where: JournalFilter, *, limit: int) -> list[JournalEntry]: ...
+    def count(self, where: JournalFilter) -> int: ...
+    def clear(self) -> None: ...
+
+
+@dataclass
+class MemoryStore:
+    """This process's entries, oldest first, within `rows` and `max_bytes`."""
+
+    rows: int
+    max_bytes: int
+    entries: deque[JournalEntry] = field(default_factory=deque)
+    bytes: int = 0
+    sequence: int = 0
+
+    def add(self, entries: Sequence[JournalEntry]) -> None:
+        for entry in entries:
+            self.sequence += 1
+            self.entries.append(replace(entry, id=self.sequence))
+            self.bytes += entry.size
+        while self.entries and (len(self.entries) > self.rows or self.bytes > self.max_bytes):
+            self.bytes -= self.entries.popleft().size
+
+    def select(self, where: JournalFilter, *, limit: int) -> list[JournalEntry]:
+        return list(islice((e for e in reversed(self.entries) if where.matches(e)), limit))
+
+    def count(self, where: JournalFilter) -> int:
+        return sum(1 for e in self.entries if where.matches(e))
+
+    def clear(self) -> None:
+        self.entries = deque()
+        self.bytes = 0
+
+
+@dataclass
+class TableStore:
+    """The shared `emulator_journal` table; trimmed to `rows` and `max_bytes` after every
+    tenth of either that this worker has written."""
+
+    engine: Engine
+    rows: int
+    max_bytes: int
+    _rows_since_trim: int = 0
+    _bytes_since_trim: int = 0
+
+    def add(self, entries: Sequence[JournalEntry]) -> None:
+        with self.engine.begin() as connection:
+            journal_store.insert_entries(connection, entries)
+            self._rows_since_trim += len(entries)
+            self._bytes_since_trim += sum(e.size for e in entries)
+            if self._rows_since_trim * 10 >= self.rows or self._bytes_since_trim * 10 >= (
+                self.max_bytes
+            ):
+                journal_store.trim(connection, keep_rows=self.rows, keep_bytes=self.max_bytes)
+                self._rows_since_trim = self._bytes_since_trim = 0
+
+    def select(self, where: JournalFilter, *, limit: int) -> list[JournalEntry]:
+        with self.engine.connect() as connection:
+            return journal_store.select_entries(connection, where, limit=limit)
+
+    def count(self, where: JournalFilter) -> int:
+        with self.engine.connect() as connection:
+            return journal_store.count_entries(connection, where)
+
+    def clear(self) -> None:
+        with self.engine.begin() as connection:
+            journal_store.clear(connection, now=datetime.now(UTC))
 
 
 class Journal:
-    """The last `size` calls of this worker, oldest first; size 0 switches recording off."""
+    """This worker's side of the journal: the pending calls and the thread that stores them.
 
-    def __init__(self, size: int) -> None:
-        self.entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
+    Reads, counts and clears first store what this worker still has pending, so a client sees
+    its own last call; calls another worker answered show up once that worker's thread has
+    written them (milliseconds; `wait` covers the gap)."""
+
+    def __init__(self, *, size: int, max_bytes: int) -> None:
         self.enabled = size > 0
-        self.sequence = 0
+        self.rows = max(size, 1)
+        self.max_bytes = max_bytes
+        self._pending: deque[Call] = deque(maxlen=self.rows)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._store: JournalStore = MemoryStore(self.rows, max_bytes)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._worker = os.getpid()
 
-    def record(self, entry: dict[str, Any]) -> None:
-        self.sequence += 1
-        self.entries.append({"seq": self.sequence, **entry})
+    @property
+    def shared(self) -> bool:
+        """Whether every worker's calls land in one place (the Postgres table)."""
+        return isinstance(self._store, TableStore)
 
-    def read(self, *, limit: int, path: str | None) -> list[dict[str, Any]]:
-        """Newest first, optionally only one path."""
-        found = [e for e in reversed(self.entries) if path is None or e["path"] == path]
-        return found[:limit]
+    def start(self, engine: Engine) -> None:
+        """Choose the store for the database and start the journal thread."""
+        self._worker = os.getpid()
+        if engine.dialect.name == "postgresql":
+            self._store = TableStore(engine, self.rows, self.max_bytes)
+        if self.enabled:
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="journal", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.flush()
+
+    def record(self, call: Call) -> None:
+        """The request path's whole cost: an append and a wake-up."""
+        self._pending.append(call)
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the database is away: these entries are lost, requests are not
+                log.warning("request journal: could not store entries", exc_info=True)
+                time.sleep(1)
+
+    def flush(self) -> None:
+        with self._lock:
+            calls: list[Call] = []
+            while self._pending:
+                calls.append(self._pending.popleft())
+            if calls:
+                self._store.add([shape(c, self._worker) for c in calls])
+
+    def entries(self, where: JournalFilter, *, limit: int) -> list[JournalEntry]:
+        """Newest first."""
+        self.flush()
+        with self._lock:
+            return self._store.select(where, limit=limit)
+
+    def count(self, where: JournalFilter) -> int:
+        self.flush()
+        with self._lock:
+            return self._store.count(where)
 
     def clear(self) -> None:
-        self.entries.clear()
+        """Every worker's entries (on Postgres, the shared table)."""
+        with self._lock:
+            self._pending.clear()
+            self._store.clear()
 
 
 class RequestJournalMiddleware:
-    """Records method, path, query, body, status and duration of every Capillary call."""
+    """Records method, path, query, body, status, org, error codes and duration of every
+    Capillary call (the control plane is not journaled)."""
 
     def __init__(self, app: ASGIApp, journal: Journal) -> None:
         self.app = app
@@ -64,33 +270,53 @@ class RequestJournalMiddleware:
         if not journal.enabled or scope["type"] != "http" or scope["path"].startswith("/_emulator"):
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        chunks: list[bytes] = []
+        started = time.time()
+        clock = time.perf_counter()
+        body = _Capture()
+        answer = _Capture()
         status = 0
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            journal.record(
+                Call(
+                    started=started,
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b""),
+                    body=body,
+                    status=status,
+                    org_id=scope.get(ORG_SCOPE_KEY),
+                    answer=answer,
+                    duration_ms=(time.perf_counter() - clock) * 1000,
+                )
+            )
 
         async def recording_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and sum(map(len, chunks)) < BODY_LIMIT:
-                chunks.append(message.get("body", b""))
+            if message["type"] == "http.request":
+                body.add(message.get("body", b""))
             return message
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body":
+                answer.add(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Before the last bytes leave: the journal thread stores the call while the
+                    # client is still reading the answer.
+                    record()
             await send(message)
 
         try:
             await self.app(scope, recording_receive, recording_send)
+        except BaseException:
+            status = status or 500  # rendered by the server error handler outside this one
+            raise
         finally:
-            journal.record(
-                {
-                    "at": datetime.now(UTC).isoformat(),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "body": _body_for_journal(b"".join(chunks)),
-                    "status": status,
-                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
-                }
-            )
+            if not recorded:
+                record()

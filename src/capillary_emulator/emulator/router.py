@@ -7,8 +7,16 @@ from fastapi.responses import JSONResponse
 
 from capillary_emulator import clock, lifecycle
 from capillary_emulator.context import SessionDep, require_admin
+from capillary_emulator.db import begin_read_only
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
+from capillary_emulator.store.journal import JournalFilter
+
+OrgIdQuery = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+WaitQuery = Annotated[
+    float,
+    Query(ge=0, le=service.MAX_WAIT_SECONDS, description="seconds to wait for a match (max 30)"),
+]
 
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
 
@@ -60,19 +68,31 @@ async def set_clock(
 
 @router.get("/otps")
 async def otps(
-    session: SessionDep,
-    orgId: Annotated[int | None, Query()] = None,
+    request: Request,
+    orgId: OrgIdQuery = None,
     identifierType: Annotated[str | None, Query()] = None,
     identifierValue: Annotated[str | None, Query()] = None,
+    since: Annotated[str | None, Query(description="issued at or after (ISO-8601)")] = None,
+    wait: WaitQuery = 0,
 ) -> dict[str, Any]:
-    items = service.list_otps(
-        session,
-        org_id=orgId,
-        identifier_type_name=identifierType,
-        identifier_value=identifierValue,
-        now=clock.now(session),
-    )
-    return {"otps": items}
+    """The OTPs issued, newest first; with `wait`, answers as soon as one matches."""
+    issued_since = service.parse_since(since)
+    factory = request.app.state.session_factory
+
+    def read() -> list[dict[str, Any]]:
+        # A session per look: nothing is held while the long-poll sleeps.
+        with factory() as session:
+            begin_read_only(session)
+            return service.list_otps(
+                session,
+                org_id=orgId,
+                identifier_type_name=identifierType,
+                identifier_value=identifierValue,
+                since=issued_since,
+                now=clock.now(session),
+            )
+
+    return {"otps": await service.poll_until(read, ready=bool, wait=wait)}
 
 
 @router.get("/faults")
@@ -101,18 +121,50 @@ async def remove_fault(session: SessionDep, fault_id: int) -> dict[str, Any]:
     return {"removed": removed}
 
 
+async def journal_filter(
+    path: Annotated[str | None, Query()] = None,
+    method: Annotated[str | None, Query(max_length=10)] = None,
+    status: Annotated[int | None, Query(ge=0, le=999)] = None,
+    orgId: OrgIdQuery = None,
+    code: Annotated[int | None, Query(ge=-(2**31), le=2**31 - 1)] = None,
+    since: Annotated[str | None, Query(description="arrived at or after (ISO-8601)")] = None,
+) -> JournalFilter:
+    return service.journal_filter(
+        path=path, method=method, status=status, org_id=orgId, code=code, since=since
+    )
+
+
+JournalFilterDep = Annotated[JournalFilter, Depends(journal_filter)]
+
+
 @router.get("/journal")
 async def read_journal(
     request: Request,
+    where: JournalFilterDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    path: Annotated[str | None, Query()] = None,
+    wait: WaitQuery = 0,
 ) -> dict[str, Any]:
-    """This worker's most recent Capillary calls, newest first."""
-    return {"entries": request.app.state.journal.read(limit=limit, path=path)}
+    """The most recent Capillary calls of every worker, newest first; with `wait`, answers as
+    soon as one matches."""
+    journal = request.app.state.journal
+    found = await service.poll_until(
+        lambda: journal.entries(where, limit=limit), ready=bool, wait=wait
+    )
+    return {"entries": [entry.wire() for entry in found]}
+
+
+@router.get("/journal/count")
+async def count_journal(
+    request: Request, where: JournalFilterDep, wait: WaitQuery = 0
+) -> dict[str, int]:
+    journal = request.app.state.journal
+    count = await service.poll_until(lambda: journal.count(where), ready=lambda n: n > 0, wait=wait)
+    return {"count": count}
 
 
 @router.delete("/journal")
 async def clear_journal(request: Request) -> dict[str, Any]:
+    """Clears every worker's entries."""
     request.app.state.journal.clear()
     return {"status": "ok"}
 

@@ -1,7 +1,10 @@
-"""The control plane's rules: clock, OTP inbox, audit."""
+"""The control plane's rules: clock, OTP inbox (and its long-poll), journal filters."""
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +16,55 @@ from capillary_emulator.models import (
     Org,
     Otp,
 )
+from capillary_emulator.store.journal import JournalFilter
 from capillary_emulator.tenancy import OrgInfo
 from capillary_emulator.writer.expiry import expire_due_points
+
+T = TypeVar("T")
+
+MAX_WAIT_SECONDS = 30
+POLL_SECONDS = 0.05
+"""How often a long-poll (`wait=`) looks again; each look is one short read, nothing is held
+in between."""
+
+
+async def poll_until(read: Callable[[], T], *, ready: Callable[[T], bool], wait: float) -> T:
+    """`read()` until `ready` says yes or `wait` seconds have passed; the last reading."""
+    deadline = time.monotonic() + wait
+    while True:
+        value = read()
+        left = deadline - time.monotonic()
+        if ready(value) or left <= 0:
+            return value
+        await asyncio.sleep(min(POLL_SECONDS, left))
+
+
+def parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    try:
+        return clock.parse_instant(since)
+    except ValueError:
+        raise ControlRequestError(detail=f"since: not an ISO-8601 time: {since!r}") from None
+
+
+def journal_filter(
+    *,
+    path: str | None,
+    method: str | None,
+    status: int | None,
+    org_id: int | None,
+    code: int | None,
+    since: str | None,
+) -> JournalFilter:
+    return JournalFilter(
+        path=path,
+        method=method.upper() if method else None,
+        status=status,
+        org_id=org_id,
+        code=code,
+        since=parse_since(since),
+    )
 
 
 def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:
@@ -70,9 +120,13 @@ def list_otps(
     org_id: int | None,
     identifier_type_name: str | None,
     identifier_value: str | None,
+    since: datetime | None = None,
     now: datetime,
 ) -> list[dict[str, Any]]:
+    """Newest first; `since`: only codes issued at or after it (emulator clock)."""
     query = select(Otp).order_by(Otp.issued_at.desc(), Otp.id.desc())
+    if since is not None:
+        query = query.where(Otp.issued_at >= since)
     if org_id is not None:
         query = query.where(Otp.org_id == org_id)
     if identifier_value is not None:
