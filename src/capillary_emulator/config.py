@@ -1,12 +1,14 @@
 """Settings: every knob comes from the environment with the CAPEMU_ prefix."""
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SEED_FILE = Path(__file__).parent / "data" / "demo-seed.yaml"
 BUSINESS_ERROR_STATUSES = (200, 400)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 class Settings(BaseSettings):
@@ -22,12 +24,32 @@ class Settings(BaseSettings):
     Literal of ints refuses "400"."""
     admin_token: str | None = None
     """When set, /_emulator/* requires the header X-CAPEMU-ADMIN-TOKEN with this value."""
-    journal_size: int = 1000
+    journal_size: Annotated[int, Field(ge=0)] = 1000
     """Calls kept per worker for GET /_emulator/journal; 0 switches the journal off."""
     host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    workers: Annotated[int, Field(ge=1)] = 1
     log_level: str = "info"
+    """uvicorn's log level: critical, error, warning, info, debug or trace."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not a SQLAlchemy database URL") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().lower() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.strip().lower()
 
     @field_validator("business_error_status")
     @classmethod

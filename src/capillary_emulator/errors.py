@@ -14,6 +14,7 @@ class CapillaryError(Exception):
 
     def __init__(self, message: str | None = None, **params: Any) -> None:
         self.text = message if message is not None else self.message.format(**params)
+        self.params = params
         self.keep_changes = False
         """Set when the failure itself must be remembered (a wrong OTP counts as an attempt)."""
         super().__init__(f"{self.code}: {self.text}")
@@ -443,6 +444,11 @@ class LedgerInvalidInputError(CapillaryError):
 class SeedDocumentError(HttpError):
     code = 400
     message = "Invalid seed document at {path}: {problem}"
+
+
+class SeedFileError(HttpError):
+    code = 400
+    message = "CAPEMU_SEED_FILE={file}{line}: {problem}"
 
 
 class ControlRequestError(HttpError):

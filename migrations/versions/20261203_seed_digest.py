@@ -1,0 +1,26 @@
+"""emulator state: the digest of the seed file the database was seeded from
+
+Revision ID: fidelity1
+Revises: 0002
+Create Date: 2026-12-03 07:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "fidelity1"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("emulator_state") as batch:
+        batch.add_column(sa.Column("seed_digest", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("emulator_state") as batch:
+        batch.drop_column("seed_digest")
