@@ -164,9 +164,12 @@ class PointsNotMultipleError(CapillaryError):
     )
 
 
-class PointsNotWholeError(CapillaryError):
-    code = 807
-    message = "Redemptions points not divisible"
+class PointsNotWholeError(PointsNotMultipleError):
+    """807 of the transfer endpoints: the amount must be a whole number of points (the seed's
+    text with <X> = 1; the newer docs' "Redemption points not divisible" is not used)."""
+
+    def __init__(self) -> None:
+        super().__init__(multiple=1)
 
 
 class InvalidValidationCodeError(CapillaryError):
@@ -200,8 +203,18 @@ class RedeemInsufficientPointsError(CapillaryError):
 
 
 class PointsTransferNotAllowedError(CapillaryError):
+    """ALLOW_POINTS_TRANSFER off. The seed's table has no code for it (its 818 means "current
+    points are less than requested"), so by default the seed's 888 for an org whose
+    configuration does not allow the call; org key POINTS_TRANSFER_DISABLED_CODE: 818 gives
+    the newer docs' 818 "transfer not allowed for program" instead."""
+
+    code = 888
+    message = "Configuration is invalid. Please report to Capillary Support"
+
+
+class PointsTransferNotAllowed818Error(CapillaryError):
     code = 818
-    message = "Points transfer is not allowed for the organization (ALLOW_POINTS_TRANSFER is off)."
+    message = "Points transfer is not allowed for the program."
 
 
 class RedeemAboveMaximumError(CapillaryError):
@@ -236,7 +249,7 @@ class InvalidConfigurationError(CapillaryError):
 
 class PointsProcessingFailedError(CapillaryError):
     code = 889
-    message = "Points processing failed, Please try again later"
+    message = "Points processing failed. Please try again later."
 
 
 class InvalidReversalPointsError(CapillaryError):

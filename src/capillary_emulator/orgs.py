@@ -15,6 +15,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "OTP_MAX_ATTEMPTS": 5,
     # Newer-docs behaviour switches (EMULATION.md 1.3): the seed's behaviour is the default.
     "POINTS_TRANSFER_REJECT_FRACTIONAL": False,
+    "POINTS_TRANSFER_DISABLED_CODE": 888,
     "LEDGER_MAX_LIMIT": 10,
     "LEDGER_MAX_DATE_RANGE_DAYS": 30,
     "POINTS_REDEMPTION_MULTIPLE": 1,

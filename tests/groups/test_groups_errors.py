@@ -31,11 +31,14 @@ from group_builders import (
 
 from tests.support import assert_error, load_org, snapshot
 
-NOT_WHOLE = "Redemptions points not divisible"
+NOT_WHOLE = (
+    "Unable to redeem. Make sure that the points you are trying to redeem is a multiple of 1. "
+    "Check the points redemption configuration of your organization."
+)
 POINTS_INVALID = "pointsToBeTransferred value is invalid"
 NO_CUSTOMER = "Customer not found for the given identifiers"
 GROUP_NOT_VALID = "group details passed are not valid"
-PROCESSING_FAILED = "Points processing failed, Please try again later"
+PROCESSING_FAILED = "Points processing failed. Please try again later."
 NOT_PERMITTED = "User does not have permissions to transfer points from this entity"
 NOT_MEMBER = "Points transfer from a group can not be done by a user who is not part of the group."
 INSUFFICIENT = "Insufficient current points."

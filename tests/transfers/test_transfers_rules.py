@@ -260,7 +260,10 @@ class TestProgram:
 
 class TestAmount:
     INVALID = "pointsToBeTransferred value is invalid"
-    NOT_WHOLE = "Redemptions points not divisible"
+    NOT_WHOLE = (
+        "Unable to redeem. Make sure that the points you are trying to redeem is a multiple of 1. "
+        "Check the points redemption configuration of your organization."
+    )
 
     @BOTH
     @pytest.mark.parametrize("points", [None, "abc", True, {"n": 1}, [10], "NaN", 10**20])
@@ -346,9 +349,16 @@ class TestOrgSwitches:
             path,
             transfer_body(),
             auth,
-            818,
-            "Points transfer is not allowed for the organization (ALLOW_POINTS_TRANSFER is off).",
+            888,
+            "Configuration is invalid. Please report to Capillary Support",
         )
+
+    @BOTH
+    def test_newer_818_when_the_org_asks_for_it(self, client, path):
+        seed = org_seed(ALLOW_POINTS_TRANSFER=False, POINTS_TRANSFER_DISABLED_CODE=818)
+        auth = load_org(client, seed)
+        message = "Points transfer is not allowed for the program."
+        assert_rejected(client, path, transfer_body(), auth, 818, message)
 
     def test_rejects_when_a_switch_is_not_a_boolean(self, client):
         auth = load_org(client, org_seed(ALLOW_POINTS_TRANSFER="perhaps"))

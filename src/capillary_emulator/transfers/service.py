@@ -25,11 +25,13 @@ from capillary_emulator.errors import (
     FraudCheckConfigInvalidError,
     FraudCheckConfigUnreadableError,
     GroupActionForNonGroupError,
+    InvalidConfigurationError,
     InvalidIdentifierError,
     InvalidPayloadFieldError,
     InvalidSourceError,
     MergedCustomerError,
     NotEnrolledInLoyaltyError,
+    PointsTransferNotAllowed818Error,
     PointsTransferNotAllowedError,
     RecipientIsFraudError,
     SameCustomerTransferError,
@@ -99,6 +101,18 @@ def _fraud_check_enabled(config: OrgConfig) -> bool:
         raise FraudCheckConfigInvalidError() from None
 
 
+def _transfer_not_allowed(config: OrgConfig) -> CapillaryError:
+    """ALLOW_POINTS_TRANSFER off: the seed's 888 by default, the newer docs' 818 when the org's
+    POINTS_TRANSFER_DISABLED_CODE says 818 (any other value is itself an invalid config)."""
+    try:
+        code = config.integer("POINTS_TRANSFER_DISABLED_CODE")
+    except ConfigValueError:
+        return InvalidConfigurationError()
+    if code == PointsTransferNotAllowed818Error.code:
+        return PointsTransferNotAllowed818Error()
+    return PointsTransferNotAllowedError()
+
+
 def _party_lookup(org: OrgInfo, raw: object, field: str) -> Lookup:
     if not isinstance(raw, dict):
         raise InvalidPayloadFieldError(field=field)
@@ -138,12 +152,12 @@ def check_customer_transfer(
 ) -> CheckedTransfer:
     """Every rule of a customer-to-customer transfer except the OTP and the balance.
 
-    Input first (818, 422/807, 3316, 885, 434, 8013, 8015), then the parties (418, 419,
+    Input first (888/818, 422/807, 3316, 885, 434, 8013, 8015), then the parties (418, 419,
     412/413/415/414, 881).
     """
     config = caller.config
     if not config_flag(config, "ALLOW_POINTS_TRANSFER"):
-        raise PointsTransferNotAllowedError()
+        raise _transfer_not_allowed(config)
     points_milli = transfer_amount_milli(
         request.points,
         reject_fractional=config_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL"),
