@@ -22,20 +22,15 @@ from capillary_emulator.errors import (
     AccountIdMissingError,
     CapillaryError,
     EntityTypeInvalidError,
-    FraudCheckConfigInvalidError,
-    FraudCheckConfigUnreadableError,
     GroupActionForNonGroupError,
     InvalidConfigurationError,
     InvalidIdentifierError,
     InvalidPayloadFieldError,
     InvalidSourceError,
     MergedCustomerError,
-    NotEnrolledInLoyaltyError,
     PointsTransferNotAllowed818Error,
     PointsTransferNotAllowedError,
-    RecipientIsFraudError,
     SameCustomerTransferError,
-    SenderIsFraudError,
 )
 from capillary_emulator.inputs import config_flag, is_false, is_true
 from capillary_emulator.inputs import notes as read_notes
@@ -48,6 +43,7 @@ from capillary_emulator.tenancy import Caller, OrgInfo
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable, transfers_of
 from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
+from capillary_emulator.transfer_core.parties import check_customer_parties
 from capillary_emulator.transfer_core.records import history_records, make_transfer
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.transfers.schemas import (
@@ -56,11 +52,6 @@ from capillary_emulator.transfers.schemas import (
     Transferrable,
 )
 from capillary_emulator.writer.core import Owner
-
-FRAUD = "FRAUD"
-"""The customer status that blocks transfers while CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER is on."""
-LOYALTY = "loyalty"
-
 
 CUSTOMER_TRANSFER_IDENTIFIERS = {
     "id",
@@ -87,18 +78,6 @@ class CheckedTransfer:
     sender: CustomerRecord
     recipient: CustomerRecord
     movement: Movement
-
-
-def _fraud_check_enabled(config: OrgConfig) -> bool:
-    key = "CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER"
-    # A key present without a value cannot be fetched (413); one with a value that is not a
-    # boolean is "not set properly" (412).
-    if config.is_set(key) and config.raw[key] is None:
-        raise FraudCheckConfigUnreadableError()
-    try:
-        return config.flag(key)
-    except ConfigValueError:
-        raise FraudCheckConfigInvalidError() from None
 
 
 def _transfer_not_allowed(config: OrgConfig) -> CapillaryError:
@@ -171,14 +150,7 @@ def check_customer_transfer(
     for party_ in (sender, recipient):
         if party_.merged_into_id is not None:
             raise MergedCustomerError(customer_id=party_.id)
-    if _fraud_check_enabled(config):
-        if sender.status == FRAUD:
-            raise SenderIsFraudError()
-        if recipient.status == FRAUD:
-            raise RecipientIsFraudError()
-    for party_ in (sender, recipient):
-        if party_.loyalty_type != LOYALTY:
-            raise NotEnrolledInLoyaltyError()
+    check_customer_parties(config, sender=sender, recipient=recipient)
     movement = Movement(
         Owner(CUSTOMER, sender.id), Owner(CUSTOMER, recipient.id), program, points_milli, notes,
         transferred_by=sender.id,
