@@ -408,6 +408,11 @@ class LedgerNoEntriesError(CapillaryError):
     )
 
 
+class LedgerUserIdInvalidError(CapillaryError):
+    code = 11012
+    message = "Invalid userId passed in request"
+
+
 class LedgerEntryTypeInvalidError(CapillaryError):
     code = 11007
     message = "Invalid ledgerEntryType passed in request"

@@ -179,9 +179,9 @@ class TestIdentifiers:
         assert_error(response, 8015, "Customer not found for the given identifiers")
 
     @pytest.mark.parametrize("value", ["99999999999999999999999", "１２３", "-5"])
-    def test_rejects_impossible_user_id_as_not_found(self, ledger, value):
+    def test_rejects_impossible_user_id_with_11012(self, ledger, value):
         response = info(ledger, identifierName="id", identifierValue=value)
-        assert_error(response, 8015, "Customer not found for the given identifiers")
+        assert_error(response, 11012, "Invalid userId passed in request")
 
     @pytest.mark.parametrize("name", ["phone", "", "wechatId"])
     def test_rejects_invalid_identifier_name(self, ledger, name):
@@ -214,8 +214,35 @@ class TestIdentifiers:
     def test_rejects_unknown_type(self, ledger):
         response = info(ledger, type="FRIEND")
         assert_error(
-            response, 11030, "Invalid input: type must be CUSTOMER or USERGROUP2, not 'FRIEND'"
+            response,
+            11030,
+            "Invalid input: type must be CUSTOMER, FLEET or USERGROUP2, not 'FRIEND'",
         )
+
+
+class TestDefaultWindow:
+    def test_without_dates_the_last_seven_days(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=False)
+        client.post("/_emulator/clock", json={"set": "2024-01-12T00:00:00+00:00"})
+        body = info(client).json()
+        dates = [e["ledgerCreatedDate"][:10] for e in body["ledgerEntries"]]
+        assert dates and all("2024-01-05" <= d <= "2024-01-12" for d in dates), dates
+
+    def test_nothing_in_the_window_is_11003(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=False)
+        # Every event of the ledger org is dated January 2024: none in the last 7 days.
+        assert_error(
+            info(client),
+            11003,
+            "There are no ledger entries present for the given parameters. "
+            "Try removing parameters to widen the search",
+        )
+
+    def test_org_key_selects_the_whole_history(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=True)
+        client.post("/_emulator/clock", json={"set": "2024-01-12T00:00:00+00:00"})
+        dates = [e["ledgerCreatedDate"][:10] for e in info(client).json()["ledgerEntries"]]
+        assert min(dates) < "2024-01-05"
 
 
 class TestFilters:
@@ -665,6 +692,16 @@ class TestGroupLedger:
             (BETA, "Main")
         ] == "40.000"
 
+    def test_fleet_is_the_seeds_name_for_a_group(self, client):
+        response = client.get(
+            INFO + "?type=FLEET&identifierName=id&identifierValue=2626&source=INSTORE",
+            headers=DEMO_AUTH,
+        )
+        body = response.json()
+        assert body["customerDetails"]["entityType"] == "FLEET"
+        assert body["customerDetails"]["groupId"] == 2626
+        assert event_names(body) == ["TransactionAdd"]
+
     def test_demo_group_sample_request(self, client):
         response = client.get(
             INFO + "?type=USERGROUP2&identifierName=id&identifierValue=2626&source=INSTORE"
@@ -672,7 +709,9 @@ class TestGroupLedger:
             headers=DEMO_AUTH,
         )
         body = response.json()
-        assert event_names(body) == ["TransactionAdd", "UserGroup2Create"]
+        # The group's creation (2021-10-07, as the seed's samples date it) is older than the
+        # seed's default window, the last 7 days.
+        assert event_names(body) == ["TransactionAdd"]
         assert body["ledgerEntries"][0]["customerId"] == -2626
 
     def test_rejects_unknown_group(self, ledger):

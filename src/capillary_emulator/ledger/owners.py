@@ -8,7 +8,11 @@ due to expire (store/ledger_owners.py).
 from dataclasses import dataclass
 from datetime import datetime
 
-from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
+from capillary_emulator.errors import (
+    CustomerNotFoundError,
+    GroupNotValidError,
+    LedgerUserIdInvalidError,
+)
 from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.ledger.query import Target
 from capillary_emulator.ledger.schemas import CustomerDetails
@@ -39,7 +43,8 @@ class LedgerOwner:
 def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwner:
     """The named owner; 8015 (customer) or 1645 (group) when the org has none such."""
     if target.owner_type == USERGROUP2:
-        return _group_owner(_find_group(db, org, target.identifier, target.value, now))
+        found = _find_group(db, org, target.identifier, target.value, now)
+        return _group_owner(found, target.entity_type)
     row = _find_customer(db, org, target.identifier, target.value, now)
     if row is None:
         raise CustomerNotFoundError()
@@ -66,8 +71,8 @@ def _find_customer(db: Db, org: OrgInfo, kind: str, value: object, now: datetime
         return None
     if kind == "id":
         customer_id = numeric_id(text)
-        if customer_id is None:
-            return None
+        if customer_id is None:  # the newer docs' code for a userId that cannot be one
+            raise LedgerUserIdInvalidError()
         return ledger_owners.customer_by_id(db, org_id=org.id, customer_id=customer_id, now=now)
     return ledger_owners.customer_by_identifier(
         db,
@@ -110,13 +115,13 @@ def _find_group(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -
     return row
 
 
-def _group_owner(row: Row) -> LedgerOwner:
+def _group_owner(row: Row, entity_type: str) -> LedgerOwner:
     group_id, external_id, due = row
     return LedgerOwner(
         owner=Owner(USERGROUP2, group_id),
         customer_id=-group_id,
         details=CustomerDetails(
-            userId=-group_id, groupId=group_id, externalId=external_id, entityType=USERGROUP2
+            userId=-group_id, groupId=group_id, externalId=external_id, entityType=entity_type
         ),
         points_due=bool(due),
     )
