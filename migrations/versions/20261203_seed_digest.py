@@ -1,4 +1,4 @@
-"""emulator state: the digest of the seed file the database was seeded from
+"""emulator state: the seed file's digest; ledger events: the bill amount
 
 Revision ID: fidelity1
 Revises: 0002
@@ -19,8 +19,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("emulator_state") as batch:
         batch.add_column(sa.Column("seed_digest", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("ledger_events") as batch:
+        batch.add_column(sa.Column("transaction_amount_milli", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ledger_events") as batch:
+        batch.drop_column("transaction_amount_milli")
     with op.batch_alter_table("emulator_state") as batch:
         batch.drop_column("seed_digest")

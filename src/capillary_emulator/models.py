@@ -208,6 +208,8 @@ class LedgerEvent(Base):
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)
     transaction_number: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    transaction_amount_milli: Mapped[int | None] = mapped_column(BigInteger)
+    """Thousandths of the bill's net amount (`transactionDetails.amount`), where known."""
 
 
 class LedgerEntry(Base):

@@ -16,7 +16,7 @@ from ledger_scenarios import (
     load_ledger_org,
 )
 
-from tests.support import DEMO_AUTH, assert_error, audit_ok
+from tests.support import DEMO_AUTH, assert_error, audit_ok, load_org
 
 INFO = "/v2/pointsLedger/getCustomerLedgerInfo"
 
@@ -738,3 +738,43 @@ class TestReadsKeepTheAuditOk:
     def test_audit_after_reads(self, ledger):
         info(ledger)
         audit_ok(ledger)
+
+
+class TestTransactionDetails:
+    def _bill_org(self, client):
+        seed = {
+            "orgs": [
+                {
+                    "orgId": 712000,
+                    "name": "Bills",
+                    "tills": [{"tillId": 7120001, "code": "bills.till", "password": "pw"}],
+                    "programs": [{"programId": 7121, "name": "Bills P", "default": True}],
+                    "customers": [
+                        {
+                            "userId": 71200001,
+                            "identifiers": {"externalId": "bill-customer"},
+                            "points": [
+                                {"programId": 7121, "points": 437.08, "awardedAt": "-P1D",
+                                 "transactionNumber": "return_bill_0001",
+                                 "transactionId": 189948436, "amount": 4370.8},
+                                {"programId": 7121, "points": 5, "awardedAt": "-PT1H"},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }  # fmt: skip
+        return load_org(client, seed)
+
+    def test_the_bills_id_and_amount(self, client):
+        auth = self._bill_org(client)
+        query = {"identifierName": "externalId", "identifierValue": "bill-customer"}
+        body = client.get(INFO, params={**query, "source": "INSTORE"}, headers=auth).json()
+        billed, unbilled = body["ledgerEntries"][1:]
+        details = billed["transactionDetails"]
+        assert details["transactionId"] == 189948436
+        assert details["transactionNumber"] == "return_bill_0001"
+        assert details["amount"] == 4370.8 and isinstance(details["amount"], float)
+        # A TransactionAdd without a known bill: the event id stands in, no amount.
+        assert unbilled["transactionDetails"]["transactionId"] == unbilled["eventLogId"]
+        assert "amount" not in unbilled["transactionDetails"]

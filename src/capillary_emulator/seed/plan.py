@@ -290,6 +290,8 @@ class _Planner:
                 now=self.when(award.awardedAt),
                 till_id=self.till_id,
                 transaction_number=award.transactionNumber,
+                transaction_id=award.transactionId,
+                amount_milli=to_milli(award.amount) if award.amount is not None else None,
             )
 
     def _redemptions(self) -> None:
