@@ -392,6 +392,11 @@ class CustomerNotFoundError(CapillaryError):
     message = "Customer not found for the given identifiers"
 
 
+class MergedCustomerWarning(CapillaryWarning):
+    code = 8069
+    message = "Merged customer found"
+
+
 class AccountIdMissingError(CapillaryError):
     code = 8045
     message = "Account id is not passed."

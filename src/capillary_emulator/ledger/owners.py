@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from capillary_emulator.errors import (
+    CapillaryWarning,
     CustomerNotFoundError,
     GroupNotValidError,
     LedgerUserIdInvalidError,
+    MergedCustomerWarning,
 )
 from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.ledger.query import Target
@@ -30,6 +32,10 @@ _PRIMARY_USER_LOOKUP = {
 }
 
 
+MAX_MERGE_HOPS = 8
+"""Merges followed from a merged-away customer to the surviving account (a chain, not a loop)."""
+
+
 @dataclass(frozen=True)
 class LedgerOwner:
     owner: Owner
@@ -38,6 +44,8 @@ class LedgerOwner:
     details: CustomerDetails
     points_due: bool
     """Whether some of the owner's points expired by the request's `now` are not yet swept."""
+    warnings: tuple[CapillaryWarning, ...] = ()
+    """8069 when the identifier named a merged-away customer and this is the surviving one."""
 
 
 def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwner:
@@ -48,8 +56,20 @@ def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwn
     row = _find_customer(db, org, target.identifier, target.value, now)
     if row is None:
         raise CustomerNotFoundError()
-    customer_id, first_name, last_name, external_id, due = row
-    if target.identifier == "externalId":
+    warnings: tuple[CapillaryWarning, ...] = ()
+    named_external_id = target.identifier == "externalId"
+    for _ in range(MAX_MERGE_HOPS):
+        merged_into = row[5]
+        if merged_into is None:
+            break
+        # The newer docs: reads of a merged-away customer answer for the surviving account,
+        # with warning 8069.
+        survivor = ledger_owners.customer_by_id(db, org_id=org.id, customer_id=merged_into, now=now)
+        if survivor is None:
+            break
+        row, warnings, named_external_id = survivor, (MergedCustomerWarning(),), False
+    customer_id, first_name, last_name, external_id, due, _merged = row
+    if named_external_id:
         external_id = str(target.value).strip()
     return LedgerOwner(
         owner=Owner(CUSTOMER, customer_id),
@@ -62,6 +82,7 @@ def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwn
             entityType=CUSTOMER,
         ),
         points_due=bool(due),
+        warnings=warnings,
     )
 
 
