@@ -267,6 +267,11 @@ class InvalidCustomerDetailsError(CapillaryError):
     message = "Invalid customer details passed."
 
 
+class OtpNotGeneratedWarning(CapillaryWarning):
+    code = 876
+    message = "Points are redeemable but unable to generate OTP."
+
+
 class ReversalDisabledWarning(CapillaryWarning):
     code = 905
     message = "points redemption reversal is disabled for the org."

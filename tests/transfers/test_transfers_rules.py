@@ -21,6 +21,7 @@ from transfer_builders import (
     identifier,
     issue_code,
     org_seed,
+    otps_of,
     transfer_body,
 )
 
@@ -425,3 +426,29 @@ class TestMalformedRequests:
         body = transfer_body()
         body["toCustomerIdentifier"] = identifier("ID", str(RECIPIENT))
         assert client.post(ISTRANSFERRABLE, json=body, headers=auth).json()["errors"] == []
+
+
+class TestOtpThatCannotBeIssued:
+    def test_a_sender_without_mobile_or_email_gets_warning_876(self, client):
+        seed = org_seed()
+        sender = seed["orgs"][0]["customers"][0]
+        sender["identifiers"] = {"externalId": sender["identifiers"]["externalId"]}
+        auth = load_org(client, seed)
+        body = transfer_body(
+            sender=None, issueOtp=True,
+            fromCustomerIdentifier=identifier("EXTERNAL_ID", sender["identifiers"]["externalId"]),
+        )  # fmt: skip
+        answer = client.post(ISTRANSFERRABLE, json=body, headers=auth).json()
+        assert answer["data"][0]["transferrable"] is True
+        assert answer["warnings"] == [
+            {"status": False, "code": 876,
+             "message": "Points are redeemable but unable to generate OTP."}
+        ]  # fmt: skip
+        assert client.get("/_emulator/otps", params={"orgId": ORG}).json()["otps"] == []
+
+    def test_a_sender_with_a_mobile_gets_the_code_and_no_warning(self, client):
+        auth = load_org(client, org_seed())
+        body = transfer_body(issueOtp=True)
+        answer = client.post(ISTRANSFERRABLE, json=body, headers=auth).json()
+        assert answer["warnings"] == []
+        assert len(otps_of(client)) == 1

@@ -21,6 +21,7 @@ from capillary_emulator.customers.service import (
 from capillary_emulator.errors import (
     AccountIdMissingError,
     CapillaryError,
+    CapillaryWarning,
     EntityTypeInvalidError,
     GroupActionForNonGroupError,
     InvalidConfigurationError,
@@ -28,6 +29,7 @@ from capillary_emulator.errors import (
     InvalidPayloadFieldError,
     InvalidSourceError,
     MergedCustomerError,
+    OtpNotGeneratedWarning,
     PointsTransferNotAllowed818Error,
     PointsTransferNotAllowedError,
     SameCustomerTransferError,
@@ -39,6 +41,8 @@ from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
 from capillary_emulator.points import whole_points
 from capillary_emulator.store.customers import CustomerRecord, Lookup
+from capillary_emulator.store.otp import contacts as otp_contacts
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller, OrgInfo
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable, transfers_of
@@ -165,28 +169,35 @@ def is_transferrable(
     request: CustomerTransferBody,
     issue_otp_flag: object,
     now: datetime,
-) -> Transferrable:
-    """POST /v2/points/isTransferrable (and /issuePointsTransferOtp): data[0].
+) -> tuple[Transferrable, list[CapillaryWarning]]:
+    """POST /v2/points/isTransferrable (and /issuePointsTransferOtp): data[0] and warnings.
 
     With `issue_otp_flag` (the body's `issueOtp`: true, "true" or "1") the sender gets a
-    POINTSTRANSFER code once every check passed.
+    POINTSTRANSFER code once every check passed; a sender with neither mobile nor email
+    cannot be sent one: warning 876, the check itself still passes.
     """
     checked = check_customer_transfer(session, caller=caller, request=request)
     ensure_spendable(session, checked.movement, now=now)
+    warnings: list[CapillaryWarning] = []
     if is_true(issue_otp_flag):
-        issue_otp(
-            session, org=caller.org, customer=_entity(session, checked.sender),
-            action=POINTS_TRANSFER, now=now,
-        )  # fmt: skip
+        contacts = otp_contacts(Db(session), checked.sender.id)
+        if contacts:
+            issue_otp(
+                session, org=caller.org, customer=_entity(session, checked.sender),
+                action=POINTS_TRANSFER, now=now, contacts=contacts,
+            )  # fmt: skip
+        else:
+            warnings.append(OtpNotGeneratedWarning())
     transfer_from, transfer_to = customer_objects(
         session, (checked.sender, checked.recipient), caller.org
     )
-    return Transferrable(
+    answer = Transferrable(
         pointsTobeTransferred=whole_points(checked.movement.points_milli),
         transferFrom=transfer_from,
         transferTo=transfer_to,
         transferrable=True,
     )
+    return answer, warnings
 
 
 def _entity(session: Session, customer: CustomerRecord) -> Customer:
