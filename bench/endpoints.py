@@ -88,7 +88,12 @@ def _group_body(customers: int, i: int) -> dict[str, Any]:
             "identifierType": "id",
             "identifierValue": str(FIRST_GROUP_ID + g),
         },
-        "toEntity": {"type": "CUSTOMER", "identifierType": "mobile", "identifierValue": target},
+        "toEntity": {
+            "type": "CUSTOMER",
+            "identifierType": "mobile",
+            "identifierValue": target,
+            "source": "INSTORE",
+        },
     }
 
 

@@ -97,11 +97,13 @@ def live_server_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Itera
         pytest.fail("a test that starts a live server must be marked @pytest.mark.live")
     servers: list[LiveServer] = []
 
-    def start(workers: int | None = None, env: dict[str, str] | None = None) -> LiveServer:
+    def start(
+        workers: int | None = None, env: dict[str, str] | None = None, *, flags: bool = True
+    ) -> LiveServer:
         url = fresh_database_url(tmp_path, f"live{len(servers)}")
         if workers is None:
             workers = 2 if is_postgres(url) else 1
-        server = LiveServer(url, workers=workers, env=env)
+        server = LiveServer(url, workers=workers, env=env, flags=flags)
         servers.append(server)
         return server.start()
 

@@ -14,6 +14,7 @@ class CapillaryError(Exception):
 
     def __init__(self, message: str | None = None, **params: Any) -> None:
         self.text = message if message is not None else self.message.format(**params)
+        self.params = params
         self.keep_changes = False
         """Set when the failure itself must be remembered (a wrong OTP counts as an attempt)."""
         super().__init__(f"{self.code}: {self.text}")
@@ -163,9 +164,12 @@ class PointsNotMultipleError(CapillaryError):
     )
 
 
-class PointsNotWholeError(CapillaryError):
-    code = 807
-    message = "Redemptions points not divisible"
+class PointsNotWholeError(PointsNotMultipleError):
+    """807 of the transfer endpoints: the amount must be a whole number of points (the seed's
+    text with <X> = 1; the newer docs' "Redemption points not divisible" is not used)."""
+
+    def __init__(self) -> None:
+        super().__init__(multiple=1)
 
 
 class InvalidValidationCodeError(CapillaryError):
@@ -199,8 +203,18 @@ class RedeemInsufficientPointsError(CapillaryError):
 
 
 class PointsTransferNotAllowedError(CapillaryError):
+    """ALLOW_POINTS_TRANSFER off. The seed's table has no code for it (its 818 means "current
+    points are less than requested"), so by default the seed's 888 for an org whose
+    configuration does not allow the call; org key POINTS_TRANSFER_DISABLED_CODE: 818 gives
+    the newer docs' 818 "transfer not allowed for program" instead."""
+
+    code = 888
+    message = "Configuration is invalid. Please report to Capillary Support"
+
+
+class PointsTransferNotAllowed818Error(CapillaryError):
     code = 818
-    message = "Points transfer is not allowed for the organization (ALLOW_POINTS_TRANSFER is off)."
+    message = "Points transfer is not allowed for the program."
 
 
 class RedeemAboveMaximumError(CapillaryError):
@@ -235,7 +249,7 @@ class InvalidConfigurationError(CapillaryError):
 
 class PointsProcessingFailedError(CapillaryError):
     code = 889
-    message = "Points processing failed, Please try again later"
+    message = "Points processing failed. Please try again later."
 
 
 class InvalidReversalPointsError(CapillaryError):
@@ -251,6 +265,11 @@ class RedemptionNotFoundError(CapillaryError):
 class InvalidCustomerDetailsError(CapillaryError):
     code = 904
     message = "Invalid customer details passed."
+
+
+class OtpNotGeneratedWarning(CapillaryWarning):
+    code = 876
+    message = "Points are redeemable but unable to generate OTP."
 
 
 class ReversalDisabledWarning(CapillaryWarning):
@@ -378,6 +397,11 @@ class CustomerNotFoundError(CapillaryError):
     message = "Customer not found for the given identifiers"
 
 
+class MergedCustomerWarning(CapillaryWarning):
+    code = 8069
+    message = "Merged customer found"
+
+
 class AccountIdMissingError(CapillaryError):
     code = 8045
     message = "Account id is not passed."
@@ -392,6 +416,11 @@ class LedgerNoEntriesError(CapillaryError):
         "There are no ledger entries present for the given parameters. "
         "Try removing parameters to widen the search"
     )
+
+
+class LedgerUserIdInvalidError(CapillaryError):
+    code = 11012
+    message = "Invalid userId passed in request"
 
 
 class LedgerEntryTypeInvalidError(CapillaryError):
@@ -443,6 +472,11 @@ class LedgerInvalidInputError(CapillaryError):
 class SeedDocumentError(HttpError):
     code = 400
     message = "Invalid seed document at {path}: {problem}"
+
+
+class SeedFileError(HttpError):
+    code = 400
+    message = "CAPEMU_SEED_FILE={file}{line}: {problem}"
 
 
 class ControlRequestError(HttpError):

@@ -76,5 +76,15 @@ def identifier_text(raw: object) -> str | None:
 
 def identifier_candidates(kind: str, text: str, default_country_code: str | None) -> list[str]:
     """The stored values an identifier of `kind` may have: a mobile number with and without the
-    org's country code (`mobile_candidates`), anything else as given."""
-    return mobile_candidates(text, default_country_code) if kind == "mobile" else [text]
+    org's country code (`mobile_candidates`); an email as given and lower-cased (emails are
+    stored lower-cased, so their lookups ignore case); anything else as given."""
+    if kind == "mobile":
+        return mobile_candidates(text, default_country_code)
+    if kind == "email":
+        return [text, text.lower()]
+    return [text]
+
+
+def stored_identifier(kind: str, value: str) -> str:
+    """An identifier as the emulator stores it: emails lower-cased, the rest as given."""
+    return value.lower() if kind == "email" else value

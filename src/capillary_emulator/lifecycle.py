@@ -6,6 +6,7 @@ path), every time the document sets relative to the load time moved to now. That
 the document now, row for row and id for id, at a fraction of the cost.
 """
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-SCHEMA_REVISION = "journal1"
+SCHEMA_REVISION = "fidelity1"
 """The newest migration. Checking a database against this constant keeps alembic out of the
 start-up path (importing it and parsing the scripts costs a few hundred milliseconds); a test
 asserts that it equals alembic's head."""
@@ -99,6 +100,30 @@ def prepare(engine: Engine, settings: Settings) -> None:
                 clear_database(session)
                 restore_seed(session, settings.seed_file, now=clock.system_now())
             state.seeded_at = clock.system_now()
+            state.seed_digest = seed_digest(settings.seed_file)
+
+
+def seed_digest(seed_file: Path) -> str:
+    return hashlib.sha256(seed_file.read_bytes()).hexdigest()
+
+
+def seed_file_notice(engine: Engine, settings: Settings) -> str | None:
+    """What start-up tells about CAPEMU_SEED_FILE on a database seeded from another file (or
+    before digests were kept): the data stays, the file is checked now and restored by the next
+    full reset. None when the file is the one the data came from."""
+    digest = seed_digest(settings.seed_file)
+    with Session(engine) as session:
+        state = session.get(EmulatorState, clock.STATE_ID)
+        recorded = state.seed_digest if state is not None else None
+    if recorded == digest:
+        return None
+    from capillary_emulator.seed.service import read_seed_file
+
+    read_seed_file(settings.seed_file)  # a bad file fails start-up, not a later reset
+    return (
+        f"CAPEMU_SEED_FILE={settings.seed_file} is not the seed this database was loaded from: "
+        "the existing data is kept; POST /_emulator/reset replaces it with this file"
+    )
 
 
 def reset(session: Session, settings: Settings, *, org_id: int | None = None) -> None:
@@ -112,6 +137,9 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
         caches.invalidate(session)  # faults gone, data reloaded: caches are stale
         if org_id is None:
             restore_seed(session, settings.seed_file, now=now)
+            state = session.get(EmulatorState, clock.STATE_ID)
+            if state is not None:
+                state.seed_digest = seed_digest(settings.seed_file)
         else:
             from capillary_emulator.seed.snapshot import restore_org
 

@@ -11,6 +11,7 @@ from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
+from capillary_emulator.emulator.router import open_router as emulator_open_router
 from capillary_emulator.emulator.router import router as emulator_router
 from capillary_emulator.groups.router import router as groups_router
 from capillary_emulator.handlers import JsonBodyOnly, install_handlers
@@ -66,5 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(redemptions_router, dependencies=capillary)
     app.include_router(reversals_router, dependencies=capillary)
     app.include_router(ledger_router, dependencies=capillary)
+    app.include_router(emulator_open_router)
     app.include_router(emulator_router)
     return app

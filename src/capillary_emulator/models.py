@@ -212,6 +212,8 @@ class LedgerEvent(Base):
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)
     transaction_number: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    transaction_amount_milli: Mapped[int | None] = mapped_column(BigInteger)
+    """Thousandths of the bill's net amount (`transactionDetails.amount`), where known."""
 
 
 class LedgerEntry(Base):
@@ -358,6 +360,9 @@ class EmulatorState(Base):
     """Microseconds added to system time while the clock runs."""
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seed_digest: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of the seed file last restored whole (first seeding, full reset): start-up says
+    when CAPEMU_SEED_FILE no longer matches the data."""
     control_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Bumped whenever control-plane state changes (seed, reset, faults): workers drop their
     cached credentials and fault lists when it moves."""

@@ -15,8 +15,10 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "OTP_MAX_ATTEMPTS": 5,
     # Newer-docs behaviour switches (EMULATION.md 1.3): the seed's behaviour is the default.
     "POINTS_TRANSFER_REJECT_FRACTIONAL": False,
+    "POINTS_TRANSFER_DISABLED_CODE": 888,
     "LEDGER_MAX_LIMIT": 10,
     "LEDGER_MAX_DATE_RANGE_DAYS": 30,
+    "LEDGER_DEFAULT_WHOLE_HISTORY": False,
     "POINTS_REDEMPTION_MULTIPLE": 1,
     "POINTS_REDEMPTION_MIN": 0,
     "POINTS_REDEMPTION_MAX": 0,

@@ -111,6 +111,11 @@ class TestSettings:
             allowed = guarded.get("/_emulator/audit", headers={"X-CAPEMU-ADMIN-TOKEN": "s3cret"})
             assert allowed.status_code == 200
 
+    def test_health_stays_open_under_the_admin_token(self, configured_client):
+        with configured_client(admin_token="s3cret") as guarded:
+            assert guarded.get("/_emulator/health").json() == {"status": "ok"}
+            assert guarded.get("/_emulator/otps").status_code == 403
+
     def test_business_errors_can_answer_400(self, configured_client):
         query = {**SAMPLE_QUERY, "identifierValue": "nobody-has-this"}
         with configured_client(business_error_status=400) as strict:

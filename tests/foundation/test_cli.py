@@ -68,3 +68,28 @@ class TestProgress:
         )
         with cli._progress_bar(big) as progress:
             assert progress is None  # pytest captures stderr: not a terminal
+
+
+class TestHelp:
+    def _help(self, capsys, *args: str) -> str:
+        try:
+            cli.main([*args, "--help"])
+        except SystemExit as exit_:
+            assert exit_.code == 0
+        return " ".join(capsys.readouterr().out.split())
+
+    def test_serve_names_every_option_and_its_default(self, capsys):
+        shown = self._help(capsys, "serve")
+        assert "--host HOST address to listen on (default: CAPEMU_HOST, else 127.0.0.1)" in shown
+        assert "--port PORT port to listen on, 1-65535 (default: CAPEMU_PORT, else 8000)" in shown
+        assert "(default: CAPEMU_WORKERS, else 1)" in shown
+        assert "CAPEMU_SEED_FILE" in shown and "existing data is kept" in shown
+
+    def test_every_command_is_described(self, capsys):
+        top = self._help(capsys)
+        for command in ("serve", "migrate", "load-seed"):
+            assert command in top
+        assert "CAPEMU_* environment variables" in top
+        assert "CAPEMU_DATABASE_URL" in self._help(capsys, "migrate")
+        load = self._help(capsys, "load-seed")
+        assert "file the seed document (YAML or JSON)" in load and "all or nothing" in load

@@ -21,7 +21,12 @@ def transfer_body(recipient: str) -> dict[str, object]:
         "programId": 765,
         "transferredBy": {"identifierType": "mobile", "identifierValue": "915662420128"},
         "fromEntity": {"type": "USERGROUP2", "identifierType": "id", "identifierValue": "2626"},
-        "toEntity": {"type": "CUSTOMER", "identifierType": "mobile", "identifierValue": recipient},
+        "toEntity": {
+            "type": "CUSTOMER",
+            "identifierType": "mobile",
+            "identifierValue": recipient,
+            "source": "INSTORE",
+        },
     }
 
 

@@ -31,11 +31,14 @@ from group_builders import (
 
 from tests.support import assert_error, load_org, snapshot
 
-NOT_WHOLE = "Redemptions points not divisible"
+NOT_WHOLE = (
+    "Unable to redeem. Make sure that the points you are trying to redeem is a multiple of 1. "
+    "Check the points redemption configuration of your organization."
+)
 POINTS_INVALID = "pointsToBeTransferred value is invalid"
 NO_CUSTOMER = "Customer not found for the given identifiers"
 GROUP_NOT_VALID = "group details passed are not valid"
-PROCESSING_FAILED = "Points processing failed, Please try again later"
+PROCESSING_FAILED = "Points processing failed. Please try again later."
 NOT_PERMITTED = "User does not have permissions to transfer points from this entity"
 NOT_MEMBER = "Points transfer from a group can not be done by a user who is not part of the group."
 INSUFFICIENT = "Insufficient current points."
@@ -266,6 +269,90 @@ class TestPartyErrors:
         payload = body(source=customer(MERGED), target=group(), by=MERGED)
         message = f"Merged customer found with id: {MERGED}"
         assert_refused(client, endpoint, payload, 419, message)
+
+
+def _seed_with_outsider(config: dict[str, Any] | None = None, **outsider: Any) -> dict[str, Any]:
+    seed = org_seed(**(config or {}))
+    for person in seed["orgs"][0]["customers"]:
+        if person["userId"] == OUTSIDER:
+            person.update(outsider)
+    return seed
+
+
+FRAUD_CHECK = {"CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER": True}
+
+
+class TestCustomerChecks:
+    """The customer transfer's fraud (414/415) and enrolment (881) checks, on customer sides."""
+
+    def test_rejects_a_fraud_recipient(self, client, endpoint):
+        auth = load_org(client, _seed_with_outsider(FRAUD_CHECK, status="FRAUD"))
+        message = (
+            "Destination customer status is fraud. Points cannot be transferred to customers "
+            "with fraud status."
+        )
+        assert_refused(client, endpoint, body(), 414, message, auth)
+
+    def test_rejects_a_fraud_sender(self, client, endpoint):
+        auth = load_org(client, _seed_with_outsider(FRAUD_CHECK, status="FRAUD"))
+        payload = body(source=customer(OUTSIDER), target=group(), by=OUTSIDER)
+        message = (
+            "Source customer status is fraud. Points cannot be transferred by customers "
+            "with fraud status."
+        )
+        assert_refused(client, endpoint, payload, 415, message, auth)
+
+    def test_fraud_is_not_checked_unless_the_org_asks(self, client):
+        auth = load_org(client, _seed_with_outsider(status="FRAUD"))
+        response = client.post(BOTH_ENDPOINTS[0], json=body(), headers=auth)
+        assert response.json()["data"][0]["transferrable"] is True
+
+    def test_rejects_a_fraud_check_key_that_is_not_a_boolean(self, client, endpoint):
+        seed = _seed_with_outsider({"CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER": "maybe"})
+        message = (
+            "Configuration key CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER in the config_keys table "
+            "is not set properly."
+        )
+        assert_refused(client, endpoint, body(), 412, message, load_org(client, seed))
+
+    @pytest.mark.parametrize("direction", ["to", "from"])
+    def test_rejects_a_customer_not_in_the_loyalty_program(self, client, endpoint, direction):
+        auth = load_org(client, _seed_with_outsider(loyaltyType="non_loyalty"))
+        payload = (
+            body()
+            if direction == "to"
+            else body(source=customer(OUTSIDER), target=group(), by=OUTSIDER)
+        )
+        message = "Customer is not registered into the loyalty program."
+        assert_refused(client, endpoint, payload, 881, message, auth)
+
+
+class TestCustomerSource:
+    @pytest.mark.parametrize("source", [None, "", "  ", 5])
+    @pytest.mark.parametrize("side", ["toEntity", "fromEntity"])
+    def test_a_customer_entity_needs_a_source(self, client, endpoint, side, source):
+        entity = customer(OUTSIDER)
+        if source is None:
+            del entity["source"]
+        else:
+            entity["source"] = source
+        payload = (
+            body(target=entity)
+            if side == "toEntity"
+            else body(source=entity, target=group(), by=OUTSIDER)
+        )
+        assert_refused(client, endpoint, payload, 8012, "Invalid source passed.")
+
+    def test_any_source_text_is_accepted(self, client):
+        auth = load_org(client, org_seed())
+        payload = body(target={**customer(OUTSIDER), "source": "INSTOREwe"})
+        response = client.post(BOTH_ENDPOINTS[0], json=payload, headers=auth)
+        assert response.json()["data"][0]["transferrable"] is True
+
+    def test_a_group_entity_needs_none(self, client):
+        auth = load_org(client, org_seed())
+        response = client.post(BOTH_ENDPOINTS[0], json=body(source=group()), headers=auth)
+        assert response.json()["errors"] == []
 
 
 class TestBalanceErrors:

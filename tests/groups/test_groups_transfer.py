@@ -280,7 +280,12 @@ class TestIsTransferrable:
                 "identifierType": "id",
                 "identifierValue": 7004015,
             },
-            "toEntity": {"type": "CUSTOMER", "identifierType": "id", "identifierValue": 700401001},
+            "toEntity": {
+                "type": "CUSTOMER",
+                "identifierType": "id",
+                "identifierValue": 700401001,
+                "source": "INSTORE",
+            },
         }
         response = client.post(ISTRANSFERRABLE, json=payload, headers=auth)
         assert response.json()["errors"][0]["code"] == 804

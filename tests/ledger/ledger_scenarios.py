@@ -30,6 +30,9 @@ def at(day: int, hour: int = 12) -> str:
 
 
 def ledger_org_seed(**config: Any) -> dict[str, Any]:
+    """Events dated January 2024, so the whole history is the default window here (the seed's
+    7 days before now would hold none of them); tests of the seed default pass the key off."""
+    config = {"LEDGER_DEFAULT_WHOLE_HISTORY": True, **config}
     return {
         "orgs": [
             {

@@ -16,7 +16,7 @@ from ledger_scenarios import (
     load_ledger_org,
 )
 
-from tests.support import DEMO_AUTH, assert_error, audit_ok
+from tests.support import DEMO_AUTH, assert_error, audit_ok, load_org
 
 INFO = "/v2/pointsLedger/getCustomerLedgerInfo"
 
@@ -179,9 +179,9 @@ class TestIdentifiers:
         assert_error(response, 8015, "Customer not found for the given identifiers")
 
     @pytest.mark.parametrize("value", ["99999999999999999999999", "１２３", "-5"])
-    def test_rejects_impossible_user_id_as_not_found(self, ledger, value):
+    def test_rejects_impossible_user_id_with_11012(self, ledger, value):
         response = info(ledger, identifierName="id", identifierValue=value)
-        assert_error(response, 8015, "Customer not found for the given identifiers")
+        assert_error(response, 11012, "Invalid userId passed in request")
 
     @pytest.mark.parametrize("name", ["phone", "", "wechatId"])
     def test_rejects_invalid_identifier_name(self, ledger, name):
@@ -214,8 +214,35 @@ class TestIdentifiers:
     def test_rejects_unknown_type(self, ledger):
         response = info(ledger, type="FRIEND")
         assert_error(
-            response, 11030, "Invalid input: type must be CUSTOMER or USERGROUP2, not 'FRIEND'"
+            response,
+            11030,
+            "Invalid input: type must be CUSTOMER, FLEET or USERGROUP2, not 'FRIEND'",
         )
+
+
+class TestDefaultWindow:
+    def test_without_dates_the_last_seven_days(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=False)
+        client.post("/_emulator/clock", json={"set": "2024-01-12T00:00:00+00:00"})
+        body = info(client).json()
+        dates = [e["ledgerCreatedDate"][:10] for e in body["ledgerEntries"]]
+        assert dates and all("2024-01-05" <= d <= "2024-01-12" for d in dates), dates
+
+    def test_nothing_in_the_window_is_11003(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=False)
+        # Every event of the ledger org is dated January 2024: none in the last 7 days.
+        assert_error(
+            info(client),
+            11003,
+            "There are no ledger entries present for the given parameters. "
+            "Try removing parameters to widen the search",
+        )
+
+    def test_org_key_selects_the_whole_history(self, client):
+        load_ledger_org(client, LEDGER_DEFAULT_WHOLE_HISTORY=True)
+        client.post("/_emulator/clock", json={"set": "2024-01-12T00:00:00+00:00"})
+        dates = [e["ledgerCreatedDate"][:10] for e in info(client).json()["ledgerEntries"]]
+        assert min(dates) < "2024-01-05"
 
 
 class TestFilters:
@@ -665,6 +692,16 @@ class TestGroupLedger:
             (BETA, "Main")
         ] == "40.000"
 
+    def test_fleet_is_the_seeds_name_for_a_group(self, client):
+        response = client.get(
+            INFO + "?type=FLEET&identifierName=id&identifierValue=2626&source=INSTORE",
+            headers=DEMO_AUTH,
+        )
+        body = response.json()
+        assert body["customerDetails"]["entityType"] == "FLEET"
+        assert body["customerDetails"]["groupId"] == 2626
+        assert event_names(body) == ["TransactionAdd"]
+
     def test_demo_group_sample_request(self, client):
         response = client.get(
             INFO + "?type=USERGROUP2&identifierName=id&identifierValue=2626&source=INSTORE"
@@ -672,7 +709,9 @@ class TestGroupLedger:
             headers=DEMO_AUTH,
         )
         body = response.json()
-        assert event_names(body) == ["TransactionAdd", "UserGroup2Create"]
+        # The group's creation (2021-10-07, as the seed's samples date it) is older than the
+        # seed's default window, the last 7 days.
+        assert event_names(body) == ["TransactionAdd"]
         assert body["ledgerEntries"][0]["customerId"] == -2626
 
     def test_rejects_unknown_group(self, ledger):
@@ -699,3 +738,43 @@ class TestReadsKeepTheAuditOk:
     def test_audit_after_reads(self, ledger):
         info(ledger)
         audit_ok(ledger)
+
+
+class TestTransactionDetails:
+    def _bill_org(self, client):
+        seed = {
+            "orgs": [
+                {
+                    "orgId": 712000,
+                    "name": "Bills",
+                    "tills": [{"tillId": 7120001, "code": "bills.till", "password": "pw"}],
+                    "programs": [{"programId": 7121, "name": "Bills P", "default": True}],
+                    "customers": [
+                        {
+                            "userId": 71200001,
+                            "identifiers": {"externalId": "bill-customer"},
+                            "points": [
+                                {"programId": 7121, "points": 437.08, "awardedAt": "-P1D",
+                                 "transactionNumber": "return_bill_0001",
+                                 "transactionId": 189948436, "amount": 4370.8},
+                                {"programId": 7121, "points": 5, "awardedAt": "-PT1H"},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }  # fmt: skip
+        return load_org(client, seed)
+
+    def test_the_bills_id_and_amount(self, client):
+        auth = self._bill_org(client)
+        query = {"identifierName": "externalId", "identifierValue": "bill-customer"}
+        body = client.get(INFO, params={**query, "source": "INSTORE"}, headers=auth).json()
+        billed, unbilled = body["ledgerEntries"][1:]
+        details = billed["transactionDetails"]
+        assert details["transactionId"] == 189948436
+        assert details["transactionNumber"] == "return_bill_0001"
+        assert details["amount"] == 4370.8 and isinstance(details["amount"], float)
+        # A TransactionAdd without a known bill: the event id stands in, no amount.
+        assert unbilled["transactionDetails"]["transactionId"] == unbilled["eventLogId"]
+        assert "amount" not in unbilled["transactionDetails"]

@@ -64,7 +64,7 @@ class TestBalanceBytes:
 
 
 class TestInfoBytes:
-    def test_events_without_bill_have_no_transaction_details_key(self, ledger):
+    def test_only_events_on_a_bill_carry_transaction_details(self, ledger):
         response = info(ledger, ledgerEntryType="DEBIT")
         first, second = (e["eventLogId"] for e in response.json()["ledgerEntries"])
         assert response.text == (
@@ -81,6 +81,9 @@ class TestInfoBytes:
             '"ledgerCreatedDateISO":"2024-01-25T12:00:00+00:00","entryDetails":[{'
             '"ledgerEntryType":"DEBIT","points":"30.000","pointsCategory":"Main",'
             '"programName":"Alpha","programId":7001}],"netPointsOnEvent":"-30.000",'
+            # Redeemed on bill t-25: the bill's details (the event id stands in for its id).
+            f'"transactionDetails":{{"transactionId":{second},"transactionNumber":"t-25",'
+            '"date":"2024-01-25 12:00:00.0","dateISO":"2024-01-25T12:00:00+00:00"},'
             '"store":"North","storeCode":"north","tillCode":"ledger.north"}],"warnings":[]}'
         )
 

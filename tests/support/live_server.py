@@ -23,7 +23,16 @@ def _free_port() -> int:
 class LiveServer:
     """`capillary-emulator serve` as a real process over HTTP."""
 
-    def __init__(self, database_url: str, workers: int = 1, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        *,
+        flags: bool = True,
+    ):
+        """`flags=False`: host, port and workers reach `serve` through the environment
+        (CAPEMU_HOST, CAPEMU_PORT, CAPEMU_WORKERS) instead of its command-line flags."""
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -33,13 +42,20 @@ class LiveServer:
             **(env or {}),
         }
         self.workers = workers
+        self.flags = flags
+        if not flags:
+            self.env |= {
+                "CAPEMU_HOST": "127.0.0.1",
+                "CAPEMU_PORT": str(self.port),
+                "CAPEMU_WORKERS": str(workers),
+            }
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> "LiveServer":
         executable = str(Path(sys.executable).parent / SERVE_COMMAND[0])
+        flags = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [executable, *SERVE_COMMAND[1:], "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers)],
+            [executable, *SERVE_COMMAND[1:], *(flags if self.flags else [])],
             env=self.env,
             cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,

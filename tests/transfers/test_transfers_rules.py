@@ -21,6 +21,7 @@ from transfer_builders import (
     identifier,
     issue_code,
     org_seed,
+    otps_of,
     transfer_body,
 )
 
@@ -260,7 +261,10 @@ class TestProgram:
 
 class TestAmount:
     INVALID = "pointsToBeTransferred value is invalid"
-    NOT_WHOLE = "Redemptions points not divisible"
+    NOT_WHOLE = (
+        "Unable to redeem. Make sure that the points you are trying to redeem is a multiple of 1. "
+        "Check the points redemption configuration of your organization."
+    )
 
     @BOTH
     @pytest.mark.parametrize("points", [None, "abc", True, {"n": 1}, [10], "NaN", 10**20])
@@ -346,9 +350,16 @@ class TestOrgSwitches:
             path,
             transfer_body(),
             auth,
-            818,
-            "Points transfer is not allowed for the organization (ALLOW_POINTS_TRANSFER is off).",
+            888,
+            "Configuration is invalid. Please report to Capillary Support",
         )
+
+    @BOTH
+    def test_newer_818_when_the_org_asks_for_it(self, client, path):
+        seed = org_seed(ALLOW_POINTS_TRANSFER=False, POINTS_TRANSFER_DISABLED_CODE=818)
+        auth = load_org(client, seed)
+        message = "Points transfer is not allowed for the program."
+        assert_rejected(client, path, transfer_body(), auth, 818, message)
 
     def test_rejects_when_a_switch_is_not_a_boolean(self, client):
         auth = load_org(client, org_seed(ALLOW_POINTS_TRANSFER="perhaps"))
@@ -415,3 +426,29 @@ class TestMalformedRequests:
         body = transfer_body()
         body["toCustomerIdentifier"] = identifier("ID", str(RECIPIENT))
         assert client.post(ISTRANSFERRABLE, json=body, headers=auth).json()["errors"] == []
+
+
+class TestOtpThatCannotBeIssued:
+    def test_a_sender_without_mobile_or_email_gets_warning_876(self, client):
+        seed = org_seed()
+        sender = seed["orgs"][0]["customers"][0]
+        sender["identifiers"] = {"externalId": sender["identifiers"]["externalId"]}
+        auth = load_org(client, seed)
+        body = transfer_body(
+            sender=None, issueOtp=True,
+            fromCustomerIdentifier=identifier("EXTERNAL_ID", sender["identifiers"]["externalId"]),
+        )  # fmt: skip
+        answer = client.post(ISTRANSFERRABLE, json=body, headers=auth).json()
+        assert answer["data"][0]["transferrable"] is True
+        assert answer["warnings"] == [
+            {"status": False, "code": 876,
+             "message": "Points are redeemable but unable to generate OTP."}
+        ]  # fmt: skip
+        assert client.get("/_emulator/otps", params={"orgId": ORG}).json()["otps"] == []
+
+    def test_a_sender_with_a_mobile_gets_the_code_and_no_warning(self, client):
+        auth = load_org(client, org_seed())
+        body = transfer_body(issueOtp=True)
+        answer = client.post(ISTRANSFERRABLE, json=body, headers=auth).json()
+        assert answer["warnings"] == []
+        assert len(otps_of(client)) == 1

@@ -19,9 +19,11 @@ WaitQuery = Annotated[
 ]
 
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
+open_router = APIRouter(prefix="/_emulator", tags=["emulator"])
+"""Calls without the admin token: health probes and the image's healthcheck send none."""
 
 
-@router.get("/health")
+@open_router.get("/health")
 async def health(request: Request, session: SessionDep) -> JSONResponse:
     ready = lifecycle.is_ready(request.app.state.engine)
     return JSONResponse(

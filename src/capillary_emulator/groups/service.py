@@ -2,8 +2,9 @@
 
 A group's points are a wallet of their own, `Owner(USERGROUP2, groupId)`, moved through the
 same ledger writer as a customer's. Checks run cheapest first: the org switch, the payload
-(1206, 1207, 1208, 1646, 434, 422/807, 885), then the parties (8015, 1645, 889, 419), the
-acting customer's right to move the source's points (830, 1651) and last the balance (804).
+(1206, 1207, 1208, 1646, 434, 8012, 422/807, 885), then the parties (8015, 1645, 889, 419),
+the customers' fraud status and enrolment (412/413, 415, 414, 881), the acting customer's
+right to move the source's points (830, 1651) and last the balance (804).
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from capillary_emulator.errors import (
     GroupTransferEntityTypeError,
     InvalidIdentifierError,
     InvalidPayloadFieldError,
+    InvalidSourceError,
     MergedCustomerError,
     NotGroupMemberError,
     PointsProcessingFailedError,
@@ -41,6 +43,7 @@ from capillary_emulator.tenancy import Caller
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type, group_object
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable
 from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
+from capillary_emulator.transfer_core.parties import check_customer_parties
 from capillary_emulator.transfer_core.records import Side, make_transfer
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.writer.core import Owner
@@ -127,6 +130,7 @@ def _check(
     target = _party(session, caller, target_ref)
     if source.owner == target.owner:
         raise PointsProcessingFailedError()
+    check_customer_parties(config, sender=source.customer, recipient=target.customer)
     if actor_ref is None:
         assert source.customer is not None
         actor = source.customer
@@ -152,7 +156,19 @@ def _entity_ref(raw: object, *, field: str, missing: type[CapillaryError]) -> En
         kind = _customer_identifier_type(raw.get("identifierType"))
     if kind is None:
         raise InvalidPayloadFieldError(field=f"{field}.identifierType")
-    return EntityRef(entity_type, kind, _identifier_value(raw, field=field))
+    value = _identifier_value(raw, field=field)
+    if entity_type == CUSTOMER:
+        _require_source(raw)
+    return EntityRef(entity_type, kind, value)
+
+
+def _require_source(raw: dict[str, Any]) -> None:
+    """`source` is "required for customer entity" (seed). Any text passes: Capillary accepts
+    junk sources here (its newer sample sends "INSTOREwe") and a customer is one profile per
+    org in the emulator; missing, empty or not text is the ledger's 8012."""
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise InvalidSourceError()
 
 
 def _actor_ref(raw: object) -> EntityRef | None:

@@ -8,7 +8,13 @@ due to expire (store/ledger_owners.py).
 from dataclasses import dataclass
 from datetime import datetime
 
-from capillary_emulator.errors import CustomerNotFoundError, GroupNotValidError
+from capillary_emulator.errors import (
+    CapillaryWarning,
+    CustomerNotFoundError,
+    GroupNotValidError,
+    LedgerUserIdInvalidError,
+    MergedCustomerWarning,
+)
 from capillary_emulator.inputs import identifier_candidates, identifier_text, numeric_id
 from capillary_emulator.ledger.query import Target
 from capillary_emulator.ledger.schemas import CustomerDetails
@@ -26,6 +32,10 @@ _PRIMARY_USER_LOOKUP = {
 }
 
 
+MAX_MERGE_HOPS = 8
+"""Merges followed from a merged-away customer to the surviving account (a chain, not a loop)."""
+
+
 @dataclass(frozen=True)
 class LedgerOwner:
     owner: Owner
@@ -34,17 +44,32 @@ class LedgerOwner:
     details: CustomerDetails
     points_due: bool
     """Whether some of the owner's points expired by the request's `now` are not yet swept."""
+    warnings: tuple[CapillaryWarning, ...] = ()
+    """8069 when the identifier named a merged-away customer and this is the surviving one."""
 
 
 def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwner:
     """The named owner; 8015 (customer) or 1645 (group) when the org has none such."""
     if target.owner_type == USERGROUP2:
-        return _group_owner(_find_group(db, org, target.identifier, target.value, now))
+        found = _find_group(db, org, target.identifier, target.value, now)
+        return _group_owner(found, target.entity_type)
     row = _find_customer(db, org, target.identifier, target.value, now)
     if row is None:
         raise CustomerNotFoundError()
-    customer_id, first_name, last_name, external_id, due = row
-    if target.identifier == "externalId":
+    warnings: tuple[CapillaryWarning, ...] = ()
+    named_external_id = target.identifier == "externalId"
+    for _ in range(MAX_MERGE_HOPS):
+        merged_into = row[5]
+        if merged_into is None:
+            break
+        # The newer docs: reads of a merged-away customer answer for the surviving account,
+        # with warning 8069.
+        survivor = ledger_owners.customer_by_id(db, org_id=org.id, customer_id=merged_into, now=now)
+        if survivor is None:
+            break
+        row, warnings, named_external_id = survivor, (MergedCustomerWarning(),), False
+    customer_id, first_name, last_name, external_id, due, _merged = row
+    if named_external_id:
         external_id = str(target.value).strip()
     return LedgerOwner(
         owner=Owner(CUSTOMER, customer_id),
@@ -57,6 +82,7 @@ def find_owner(db: Db, org: OrgInfo, target: Target, now: datetime) -> LedgerOwn
             entityType=CUSTOMER,
         ),
         points_due=bool(due),
+        warnings=warnings,
     )
 
 
@@ -66,8 +92,8 @@ def _find_customer(db: Db, org: OrgInfo, kind: str, value: object, now: datetime
         return None
     if kind == "id":
         customer_id = numeric_id(text)
-        if customer_id is None:
-            return None
+        if customer_id is None:  # the newer docs' code for a userId that cannot be one
+            raise LedgerUserIdInvalidError()
         return ledger_owners.customer_by_id(db, org_id=org.id, customer_id=customer_id, now=now)
     return ledger_owners.customer_by_identifier(
         db,
@@ -110,13 +136,13 @@ def _find_group(db: Db, org: OrgInfo, kind: str, value: object, now: datetime) -
     return row
 
 
-def _group_owner(row: Row) -> LedgerOwner:
+def _group_owner(row: Row, entity_type: str) -> LedgerOwner:
     group_id, external_id, due = row
     return LedgerOwner(
         owner=Owner(USERGROUP2, group_id),
         customer_id=-group_id,
         details=CustomerDetails(
-            userId=-group_id, groupId=group_id, externalId=external_id, entityType=USERGROUP2
+            userId=-group_id, groupId=group_id, externalId=external_id, entityType=entity_type
         ),
         points_due=bool(due),
     )

@@ -22,7 +22,7 @@ from capillary_emulator.errors import (
     TillIdFormatError,
     TillIdsInvalidError,
 )
-from capillary_emulator.inputs import numeric_id
+from capillary_emulator.inputs import config_flag, numeric_id
 from capillary_emulator.ledger.schemas import LedgerQuery
 from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.orgs import OrgConfig
@@ -59,6 +59,9 @@ class Target:
 
     owner_type: str
     """CUSTOMER or USERGROUP2."""
+    entity_type: str
+    """What `customerDetails.entityType` answers: CUSTOMER, USERGROUP2, or FLEET when the
+    request names the group a fleet (the seed's word for it)."""
     identifier: str
     """The canonical identifier type: `mobile`, `externalId`, a group's `groupId` ..."""
     value: str | None
@@ -105,12 +108,17 @@ def _given(*params: tuple[str, str | None]) -> dict[str, str]:
     return {name: text for name, raw in params if (text := _text(raw)) is not None}
 
 
+FLEET = "FLEET"
+"""The seed's name for a group (`entityType`: CUSTOMER or FLEET); the newer docs say USERGROUP2."""
+
+
 def _parse_target(query: LedgerQuery) -> Target:
-    owner_type = (query.type or CUSTOMER).strip().upper() or CUSTOMER
-    if owner_type not in (CUSTOMER, USERGROUP2):
+    entity_type = (query.type or CUSTOMER).strip().upper() or CUSTOMER
+    if entity_type not in (CUSTOMER, USERGROUP2, FLEET):
         raise LedgerInvalidInputError(
-            detail=f"type must be CUSTOMER or USERGROUP2, not {query.type!r}"
+            detail=f"type must be CUSTOMER, FLEET or USERGROUP2, not {query.type!r}"
         )
+    owner_type = USERGROUP2 if entity_type == FLEET else entity_type
     if owner_type == CUSTOMER:
         identifier = identifier_type(query.identifierName, allowed=CUSTOMER_IDENTIFIERS)
     else:
@@ -125,7 +133,12 @@ def _parse_target(query: LedgerQuery) -> Target:
         ("accountId", query.accountId), ("acountId", query.acountId)
     ):
         raise AccountIdMissingError()
-    return Target(owner_type=owner_type, identifier=identifier, value=query.identifierValue)
+    return Target(
+        owner_type=owner_type,
+        entity_type=entity_type,
+        identifier=identifier,
+        value=query.identifierValue,
+    )
 
 
 def _whole_number(raw: str | None, name: str, *, default: int) -> int:
@@ -271,15 +284,18 @@ def date_window(
 ) -> tuple[datetime | None, datetime]:
     """(start, end) of getCustomerLedgerInfo; start None means the owner's whole history.
 
-    Neither date given: the whole history up to now (the seed's "7 days before today" would hide
-    most of a ledger; the newer docs also say the entire history is fetched). One date given: the
-    seed's 7 days from or to it, or the full window once LEDGER_MAX_DATE_RANGE_DAYS is raised
-    past the seed's 30 (the newer docs: "if only one is given, 90 days of data").
+    Neither date given: the seed's default, the 7 days up to now ("7 days before the endDate or
+    the current date"); org key LEDGER_DEFAULT_WHOLE_HISTORY switches to the newer docs' whole
+    history. One date given: the seed's 7 days from or to it, or the full window once
+    LEDGER_MAX_DATE_RANGE_DAYS is raised past the seed's 30 (the newer docs: "if only one is
+    given, 90 days of data").
     """
     start = parse_date(query.startDate, org, name="startDate", end_of_day=False)
     end = parse_date(query.endDate, org, name="endDate", end_of_day=True)
     if start is None and end is None:
-        return None, now
+        if config_flag(config, "LEDGER_DEFAULT_WHOLE_HISTORY"):
+            return None, now
+        return now - timedelta(days=SEED_ONE_DATE_SPAN_DAYS), now
     max_days = config.integer("LEDGER_MAX_DATE_RANGE_DAYS")
     span = timedelta(days=SEED_ONE_DATE_SPAN_DAYS if max_days <= SEED_MAX_RANGE_DAYS else max_days)
     try:

@@ -15,7 +15,7 @@ from capillary_emulator.ledger.schemas import (
     PageDetails,
     TransactionDetails,
 )
-from capillary_emulator.points import CATEGORIES, format_points
+from capillary_emulator.points import CATEGORIES, as_float, format_points
 from capillary_emulator.store.ledger import ClosingRow, PageEvent
 
 TRANSACTION_EVENTS = frozenset({"TransactionAdd", "TransactionUpdate", "ReturnBill"})
@@ -76,13 +76,16 @@ def ledger_entry(page_event: PageEvent, owner: LedgerOwner, time_zone: OrgTime) 
     created = time_zone.legacy(event.created_at)
     created_iso = time_zone.iso(event.created_at)
     transaction = None
-    if event.event_name in TRANSACTION_EVENTS:
-        # The emulator keeps no bills; the event id stands in for a missing transactionId.
+    if event.event_name in TRANSACTION_EVENTS or event.transaction_number:
+        # A bill's event, or points redeemed on a bill. Without a stored bill id the event id
+        # stands in for the transactionId.
+        amount = event.transaction_amount_milli
         transaction = TransactionDetails(
             transactionId=event.transaction_id or event.id,
             transactionNumber=event.transaction_number or "",
             date=created,
             dateISO=created_iso,
+            amount=None if amount is None else as_float(amount),
         )
     return LedgerEntryItem(
         eventLogId=event.id,

@@ -143,6 +143,8 @@ class TransactionDetails(BaseModel):
     date: str
     """Java's Timestamp form in the org's time zone, "2022-02-14 18:30:59.0"."""
     dateISO: str
+    amount: float | None = _absent_when_none()
+    """The bill's net amount; left out where the emulator knows none."""
 
 
 class LedgerEntryItem(BaseModel):

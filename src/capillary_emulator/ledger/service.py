@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from capillary_emulator.customers.service import org_timezone
+from capillary_emulator.envelope import StatusItem
 from capillary_emulator.errors import LedgerInvalidInputError, LedgerNoEntriesError
 from capillary_emulator.ledger import render
 from capillary_emulator.ledger.owners import LedgerOwner, find_owner
@@ -42,6 +43,7 @@ def customer_ledger_balance(
     return CustomerLedgerBalance(
         customerDetails=owner.details,
         ledgerDetails=render.balance_details(request.paging, total, rows),
+        warnings=[StatusItem(**w.item()) for w in owner.warnings],
     )
 
 
@@ -74,6 +76,7 @@ def customer_ledger_info(
         customerDetails=owner.details,
         ledgerDetails=render.page_details(paging, events[0].event.total),
         ledgerEntries=[render.ledger_entry(event, owner, time_zone) for event in events],
+        warnings=[StatusItem(**w.item()) for w in owner.warnings],
     )
 
 

@@ -24,5 +24,6 @@ async def reverse_points(
             now=ctx.now,
             redemption_id=body.redemptionId,
             points_to_be_reversed=body.pointsToBeReversed,
+            misspelt_points=body.pointsTobeReversed,
             identifier=body.identifier,
         )

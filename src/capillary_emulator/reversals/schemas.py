@@ -17,6 +17,8 @@ class ReverseRequest(BaseModel):
 
     redemptionId: Any = None
     pointsToBeReversed: Any = None
+    pointsTobeReversed: Any = None
+    """The transfer family's casing, a likely slip: refused rather than read as "reverse all"."""
     identifier: Any = None
 
 

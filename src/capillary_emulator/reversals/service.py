@@ -19,6 +19,7 @@ from capillary_emulator.errors import (
     AlreadyReversedError,
     InvalidCustomerDetailsError,
     InvalidIdentifierError,
+    InvalidPayloadFieldError,
     InvalidReversalPointsError,
     RedemptionNotFoundError,
     ReversalDisabledWarning,
@@ -71,10 +72,16 @@ def reverse_redemption(
     redemption_id: object,
     points_to_be_reversed: object,
     identifier: object,
+    misspelt_points: object = None,
 ) -> ReversalAnswer | ReversalDisabledAnswer:
-    """One PointsRedemptionReversal credit; without `points_to_be_reversed`, all that remains."""
+    """One PointsRedemptionReversal credit; without `points_to_be_reversed`, all that remains.
+
+    `misspelt_points` is a `pointsTobeReversed` (the transfer family's casing): sent without
+    `pointsToBeReversed` it would silently reverse everything, so it is refused (434)."""
     if not config_flag(caller.config, "ALLOW_POINTS_REDEMPTION_REVERSAL"):
         return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
+    if misspelt_points is not None and points_to_be_reversed is None:
+        raise InvalidPayloadFieldError(field="pointsTobeReversed (the field is pointsToBeReversed)")
     code = _redemption_code(redemption_id)
     requested = _points_to_reverse(points_to_be_reversed)
     db = Db(session)

@@ -17,6 +17,7 @@ from typing import Any
 
 from capillary_emulator.clock import parse_duration, parse_instant
 from capillary_emulator.errors import InsufficientCurrentPointsError, SeedDocumentError
+from capillary_emulator.inputs import stored_identifier
 from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.points import CATEGORIES, MAIN, to_milli
 from capillary_emulator.seed.schema import AwardSeed, OrgSeed
@@ -214,7 +215,8 @@ class _Planner:
                  to_milli(seed.lifetimePurchases), created_at, created_at, self.till_id)
             )  # fmt: skip
             for kind, value in seed.identifiers.items():
-                identifiers.append((len(identifiers) + 1, org.orgId, user_id, kind, value))
+                stored = stored_identifier(kind, value)
+                identifiers.append((len(identifiers) + 1, org.orgId, user_id, kind, stored))
             mobile = seed.identifiers.get("mobile")
             for otp in seed.otps:
                 issued = self.when(otp.issuedAt)
@@ -290,6 +292,8 @@ class _Planner:
                 now=self.when(award.awardedAt),
                 till_id=self.till_id,
                 transaction_number=award.transactionNumber,
+                transaction_id=award.transactionId,
+                amount_milli=to_milli(award.amount) if award.amount is not None else None,
             )
 
     def _redemptions(self) -> None:

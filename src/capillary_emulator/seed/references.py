@@ -2,6 +2,7 @@
 every reference resolvable. Errors name the path of the offending field."""
 
 from capillary_emulator.errors import SeedDocumentError
+from capillary_emulator.inputs import stored_identifier
 from capillary_emulator.orgs import CONFIG_DEFAULTS
 from capillary_emulator.seed.schema import AwardSeed, OrgSeed, SeedDocument
 
@@ -58,7 +59,8 @@ def _check_customers(org: OrgSeed, programs: set[int], at: str) -> set[int]:
                     problem=f"duplicate userId {customer.userId}",
                 )
             user_ids.add(customer.userId)
-        for kind, value in customer.identifiers.items():
+        for kind, raw in customer.identifiers.items():
+            value = stored_identifier(kind, raw)
             if (kind, value) in identifiers:
                 raise SeedDocumentError(
                     path=f"{at}.customers.{c}.identifiers.{kind}",

@@ -97,6 +97,8 @@ class AwardSeed(_Strict):
     points: Decimal = Field(ge=0)
     event: str = "TransactionAdd"
     transactionNumber: str | None = None
+    transactionId: int | None = Field(default=None, description="The bill's id.")
+    amount: Decimal | None = Field(default=None, description="The bill's net amount.")
     awardedAt: str | None = Field(default=None, description="Default: load time.")
     expiresAt: str | None = None
 

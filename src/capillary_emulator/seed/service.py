@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from capillary_emulator.db import Base
-from capillary_emulator.errors import SeedDocumentError
+from capillary_emulator.errors import SeedDocumentError, SeedFileError
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.loader import load_seed as load_seed  # the entry point callers use
 from capillary_emulator.seed.references import check_references
@@ -60,7 +60,8 @@ def parse_seed_text(raw: str) -> SeedDocument:
     try:
         data = yaml.load(raw, Loader=loader)  # JSON is YAML too
     except yaml.YAMLError as exc:
-        raise SeedDocumentError(path="(document)", problem=f"not YAML or JSON: {exc}") from None
+        problem = " ".join(str(exc).split())
+        raise SeedDocumentError(path="(document)", problem=f"not YAML or JSON: {problem}") from None
     return parse_seed(data)
 
 
@@ -70,8 +71,48 @@ def _read_seed_file(path: str, mtime_ns: int) -> SeedDocument:
 
 
 def read_seed_file(path: Path) -> SeedDocument:
-    """The parsed seed file, parsed once per process while the file is unchanged."""
-    return _read_seed_file(str(path), path.stat().st_mtime_ns)
+    """The parsed seed file, parsed once per process while the file is unchanged. Any problem
+    is one SeedFileError naming the file and, where there is one, the line."""
+    try:
+        return _read_seed_file(str(path), path.stat().st_mtime_ns)
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SeedFileError(file=path, line="", problem=problem) from None
+    except SeedDocumentError as exc:
+        at = str(exc.params.get("path", "(document)"))
+        line = _line_of(path.read_text(encoding="utf-8"), at)
+        raise SeedFileError(
+            file=path, line=f", line {line}" if line else "", problem=exc.text
+        ) from None
+
+
+def _line_of(raw: str, at: str) -> int | None:
+    """The 1-based line of a dotted document path (`orgs.0.customers.3.userId`), or of the
+    YAML syntax error, as near as the document's nodes go."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(raw, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        return exc.problem_mark.line + 1 if exc.problem_mark else None
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line
+    for part in at.split("."):
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit():
+            index = int(part)
+            child = node.value[index] if index < len(node.value) else None
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line
+    return line + 1
 
 
 def clear_database(session: Session, *, org_id: int | None = None) -> None:

@@ -76,6 +76,7 @@ def _moving_cells(planned: OrgRows, later: OrgRows) -> Moved:
 
 
 def snapshot_of(seed_file: Path) -> SeedSnapshot:
+    read_seed_file(seed_file)  # parsed once per process; a missing or bad file fails here
     return _snapshot(str(seed_file), seed_file.stat().st_mtime_ns)
 
 

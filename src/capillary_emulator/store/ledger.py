@@ -142,6 +142,7 @@ def _page_statement(shape: FilterShape, *, since: bool, descending: bool) -> Exe
             EVENTS.c.created_at,
             EVENTS.c.transaction_id,
             EVENTS.c.transaction_number,
+            EVENTS.c.transaction_amount_milli,
             TILLS.c.code.label("till_code"),
             TILLS.c.store_name,
             TILLS.c.store_code,
@@ -240,6 +241,7 @@ class PageRow(NamedTuple):
     created_at: datetime
     transaction_id: int | None
     transaction_number: str | None
+    transaction_amount_milli: int | None
     till_code: str | None
     store_name: str | None
     store_code: str | None

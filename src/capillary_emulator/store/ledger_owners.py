@@ -65,6 +65,7 @@ def _customer(where: Callable[[Query], Query]) -> Statement:
                 Customer.last_name,
                 external_id,
                 _points_due(CUSTOMER, Customer.id),
+                Customer.merged_into_id,
             )
         )
 
@@ -86,7 +87,8 @@ CUSTOMER_BY_IDENTIFIER = _customer(
 
 
 def customer_by_id(db: Db, *, org_id: int, customer_id: int, now: datetime) -> Row | None:
-    """(id, first_name, last_name, externalId or None, points due) of the org's customer."""
+    """(id, first_name, last_name, externalId or None, points due, merged into) of the org's
+    customer."""
     return db.first(CUSTOMER_BY_ID, org_id=org_id, customer_id=customer_id, now=now)
 
 

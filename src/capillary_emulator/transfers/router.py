@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from capillary_emulator.context import ContextDep, RequestContext, read_only
-from capillary_emulator.envelope import DataEnvelope
+from capillary_emulator.envelope import DataEnvelope, status_items
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.transfers import service
 from capillary_emulator.transfers.schemas import (
@@ -39,10 +39,10 @@ def _transferrable(
     body: CustomerTransferBody, ctx: RequestContext, *, issue_otp_flag: object
 ) -> TransferrableEnvelope:
     with ctx.transaction():
-        result = service.is_transferrable(
+        result, warnings = service.is_transferrable(
             ctx.session, caller=ctx.caller, request=body, issue_otp_flag=issue_otp_flag, now=ctx.now
         )
-    return TransferrableEnvelope(data=[result])
+    return TransferrableEnvelope(data=[result], warnings=status_items(warnings))
 
 
 @router.post("/v2/points/transfer", response_model=RecordEnvelope)

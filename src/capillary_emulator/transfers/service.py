@@ -21,19 +21,18 @@ from capillary_emulator.customers.service import (
 from capillary_emulator.errors import (
     AccountIdMissingError,
     CapillaryError,
+    CapillaryWarning,
     EntityTypeInvalidError,
-    FraudCheckConfigInvalidError,
-    FraudCheckConfigUnreadableError,
     GroupActionForNonGroupError,
+    InvalidConfigurationError,
     InvalidIdentifierError,
     InvalidPayloadFieldError,
     InvalidSourceError,
     MergedCustomerError,
-    NotEnrolledInLoyaltyError,
+    OtpNotGeneratedWarning,
+    PointsTransferNotAllowed818Error,
     PointsTransferNotAllowedError,
-    RecipientIsFraudError,
     SameCustomerTransferError,
-    SenderIsFraudError,
 )
 from capillary_emulator.inputs import config_flag, is_false, is_true
 from capillary_emulator.inputs import notes as read_notes
@@ -42,10 +41,13 @@ from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
 from capillary_emulator.points import whole_points
 from capillary_emulator.store.customers import CustomerRecord, Lookup
+from capillary_emulator.store.otp import contacts as otp_contacts
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller, OrgInfo
 from capillary_emulator.transfer_core.groups import find_group, group_identifier_type
 from capillary_emulator.transfer_core.movement import Movement, ensure_spendable, transfers_of
 from capillary_emulator.transfer_core.parsing import program_for, transfer_amount_milli
+from capillary_emulator.transfer_core.parties import check_customer_parties
 from capillary_emulator.transfer_core.records import history_records, make_transfer
 from capillary_emulator.transfer_core.schemas import TransferRecord
 from capillary_emulator.transfers.schemas import (
@@ -54,11 +56,6 @@ from capillary_emulator.transfers.schemas import (
     Transferrable,
 )
 from capillary_emulator.writer.core import Owner
-
-FRAUD = "FRAUD"
-"""The customer status that blocks transfers while CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER is on."""
-LOYALTY = "loyalty"
-
 
 CUSTOMER_TRANSFER_IDENTIFIERS = {
     "id",
@@ -87,16 +84,16 @@ class CheckedTransfer:
     movement: Movement
 
 
-def _fraud_check_enabled(config: OrgConfig) -> bool:
-    key = "CONF_FRAUD_STATUS_CHECK_POINTS_TRANSFER"
-    # A key present without a value cannot be fetched (413); one with a value that is not a
-    # boolean is "not set properly" (412).
-    if config.is_set(key) and config.raw[key] is None:
-        raise FraudCheckConfigUnreadableError()
+def _transfer_not_allowed(config: OrgConfig) -> CapillaryError:
+    """ALLOW_POINTS_TRANSFER off: the seed's 888 by default, the newer docs' 818 when the org's
+    POINTS_TRANSFER_DISABLED_CODE says 818 (any other value is itself an invalid config)."""
     try:
-        return config.flag(key)
+        code = config.integer("POINTS_TRANSFER_DISABLED_CODE")
     except ConfigValueError:
-        raise FraudCheckConfigInvalidError() from None
+        return InvalidConfigurationError()
+    if code == PointsTransferNotAllowed818Error.code:
+        return PointsTransferNotAllowed818Error()
+    return PointsTransferNotAllowedError()
 
 
 def _party_lookup(org: OrgInfo, raw: object, field: str) -> Lookup:
@@ -138,12 +135,12 @@ def check_customer_transfer(
 ) -> CheckedTransfer:
     """Every rule of a customer-to-customer transfer except the OTP and the balance.
 
-    Input first (818, 422/807, 3316, 885, 434, 8013, 8015), then the parties (418, 419,
+    Input first (888/818, 422/807, 3316, 885, 434, 8013, 8015), then the parties (418, 419,
     412/413/415/414, 881).
     """
     config = caller.config
     if not config_flag(config, "ALLOW_POINTS_TRANSFER"):
-        raise PointsTransferNotAllowedError()
+        raise _transfer_not_allowed(config)
     points_milli = transfer_amount_milli(
         request.points,
         reject_fractional=config_flag(config, "POINTS_TRANSFER_REJECT_FRACTIONAL"),
@@ -157,14 +154,7 @@ def check_customer_transfer(
     for party_ in (sender, recipient):
         if party_.merged_into_id is not None:
             raise MergedCustomerError(customer_id=party_.id)
-    if _fraud_check_enabled(config):
-        if sender.status == FRAUD:
-            raise SenderIsFraudError()
-        if recipient.status == FRAUD:
-            raise RecipientIsFraudError()
-    for party_ in (sender, recipient):
-        if party_.loyalty_type != LOYALTY:
-            raise NotEnrolledInLoyaltyError()
+    check_customer_parties(config, sender=sender, recipient=recipient)
     movement = Movement(
         Owner(CUSTOMER, sender.id), Owner(CUSTOMER, recipient.id), program, points_milli, notes,
         transferred_by=sender.id,
@@ -179,28 +169,35 @@ def is_transferrable(
     request: CustomerTransferBody,
     issue_otp_flag: object,
     now: datetime,
-) -> Transferrable:
-    """POST /v2/points/isTransferrable (and /issuePointsTransferOtp): data[0].
+) -> tuple[Transferrable, list[CapillaryWarning]]:
+    """POST /v2/points/isTransferrable (and /issuePointsTransferOtp): data[0] and warnings.
 
     With `issue_otp_flag` (the body's `issueOtp`: true, "true" or "1") the sender gets a
-    POINTSTRANSFER code once every check passed.
+    POINTSTRANSFER code once every check passed; a sender with neither mobile nor email
+    cannot be sent one: warning 876, the check itself still passes.
     """
     checked = check_customer_transfer(session, caller=caller, request=request)
     ensure_spendable(session, checked.movement, now=now)
+    warnings: list[CapillaryWarning] = []
     if is_true(issue_otp_flag):
-        issue_otp(
-            session, org=caller.org, customer=_entity(session, checked.sender),
-            action=POINTS_TRANSFER, now=now,
-        )  # fmt: skip
+        contacts = otp_contacts(Db(session), checked.sender.id)
+        if contacts:
+            issue_otp(
+                session, org=caller.org, customer=_entity(session, checked.sender),
+                action=POINTS_TRANSFER, now=now, contacts=contacts,
+            )  # fmt: skip
+        else:
+            warnings.append(OtpNotGeneratedWarning())
     transfer_from, transfer_to = customer_objects(
         session, (checked.sender, checked.recipient), caller.org
     )
-    return Transferrable(
+    answer = Transferrable(
         pointsTobeTransferred=whole_points(checked.movement.points_milli),
         transferFrom=transfer_from,
         transferTo=transfer_to,
         transferrable=True,
     )
+    return answer, warnings
 
 
 def _entity(session: Session, customer: CustomerRecord) -> Customer:

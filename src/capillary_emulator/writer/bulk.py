@@ -47,7 +47,7 @@ TABLE_NAMES = frozenset(table.name for table in TABLES)
 
 EVENT_COLUMNS = (
     "id", "org_id", "owner_type", "owner_id", "event_name", "created_at", "till_id",
-    "transaction_id", "transaction_number", "notes",
+    "transaction_id", "transaction_number", "notes", "transaction_amount_milli",
 )  # fmt: skip
 ENTRY_COLUMNS = (
     "id", "event_id", "org_id", "owner_type", "owner_id", "program_id", "category",
@@ -115,7 +115,7 @@ class BulkLedger:
                 if m.points_milli:
                     self._add_lot(org_id, key, m.points_milli, now, m.expires_at)
                     balances[key][1] += m.points_milli
-        header = (event_name, now, till_id, None, transaction_number, notes)
+        header = (event_name, now, till_id, None, transaction_number, notes, None)
         event_ids = self._append(org_id, header, keyed)
         return PostedEvent(
             event_ids=event_ids, balances={k: balances[k][1] for k in keys}, expired=expired
@@ -137,7 +137,7 @@ class BulkLedger:
             key = (owner.type, owner.id, program_id, category)
             if key not in balances:
                 balances[key] = [org_id, 0]
-        event_id = self._event(org_id, owner, (event_name, now, till_id, None, None, None))
+        event_id = self._event(org_id, owner, (event_name, now, till_id, None, None, None, None))
         for program_id, category in keys:
             key = (owner.type, owner.id, program_id, category)
             self._entry(event_id, org_id, key, OPENING_BALANCE, 0, now)
@@ -153,14 +153,17 @@ class BulkLedger:
         now: datetime,
         till_id: int | None,
         transaction_number: str | None,
+        transaction_id: int | None = None,
+        amount_milli: int | None = None,
     ) -> None:
-        """`post` of one Credit (a new lot) to `key`'s owner."""
+        """`post` of one Credit (a new lot) to `key`'s owner, on the bill
+        (`transaction_id`, `transaction_number`, `amount_milli`) where there is one."""
         if key not in self.balances:
             self.balances[key] = [org_id, 0]
         if points_milli:
             self._add_lot(org_id, key, points_milli, now, expires_at)
             self.balances[key][1] += points_milli
-        header = (event_name, now, till_id, None, transaction_number, None)
+        header = (event_name, now, till_id, transaction_id, transaction_number, None, amount_milli)
         event_id = self._event(org_id, Owner(key[0], key[1]), header)
         self._entry(event_id, org_id, key, CREDIT, points_milli, now)
 
@@ -195,7 +198,7 @@ class BulkLedger:
             grouped.items(), key=lambda kv: (kv[0][1], kv[0][0])
         ):
             event_id = self._event(
-                org_id, owner, ("PointsExpiry", expired_at, None, None, None, None)
+                org_id, owner, ("PointsExpiry", expired_at, None, None, None, None, None)
             )
             for k, milli in per_key.items():
                 self._entry(event_id, org_id, k, DEBIT, -milli, expired_at)
@@ -210,10 +213,10 @@ class BulkLedger:
 
     def _event(self, org_id: int, owner: Owner, header: tuple[Any, ...]) -> int:
         event_id = len(self.events) + 1
-        name, created_at, till_id, transaction_id, number, notes = header
+        name, created_at, till_id, transaction_id, number, notes, amount = header
         self.events.append(
             (event_id, org_id, owner.type, owner.id, name, created_at, till_id,
-             transaction_id, number, notes)
+             transaction_id, number, notes, amount)
         )  # fmt: skip
         return event_id
 
