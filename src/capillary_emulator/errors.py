@@ -448,3 +448,20 @@ class SeedDocumentError(HttpError):
 class ControlRequestError(HttpError):
     code = 400
     message = "Invalid control request: {detail}"
+
+
+class CustomerMergedWarning(CapillaryWarning):
+    code = 8069
+    message = "Merged customer found"
+
+
+class DuplicateIdentifierError(CapillaryError):
+    # Capillary's docs name no code for this in the references gathered; 8003 is its generic
+    # "customer could not be added" (see docs/emulation-coverage.md, v2 customers).
+    code = 8003
+    message = "Customer already exists with identifier {kind}: {value}"
+
+
+class InvalidCustomerProfileError(CapillaryError):
+    code = 8004
+    message = "Invalid customer profile: a profile with at least one identifier is required"

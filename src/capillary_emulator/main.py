@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from capillary_emulator import __version__, lifecycle
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
+from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
@@ -25,6 +26,7 @@ OPENAPI_TAGS = [
     {"name": "emulator", "description": "The emulator's control plane (not part of Capillary)."},
     {"name": "points", "description": "Capillary's v2 points API (and the v1.1 redemption)."},
     {"name": "otp", "description": "Capillary's v2 OTP API."},
+    {"name": "customers", "description": "Capillary's v2 customers API."},
     {"name": "oauth", "description": "Capillary OAuth tokens."},
 ]
 
@@ -64,5 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(redemptions_router, dependencies=capillary)
     app.include_router(reversals_router, dependencies=capillary)
     app.include_router(ledger_router, dependencies=capillary)
+    app.include_router(customer_api_router, dependencies=capillary)
     app.include_router(emulator_router)
     return app
