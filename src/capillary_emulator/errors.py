@@ -465,3 +465,26 @@ class DuplicateIdentifierError(CapillaryError):
 class InvalidCustomerProfileError(CapillaryError):
     code = 8004
     message = "Invalid customer profile: a profile with at least one identifier is required"
+
+
+class InvalidBillError(CapillaryError):
+    code = 8201
+    message = (
+        "Invalid transaction: billNumber, a non-negative billAmount and type REGULAR or RETURN"
+        " are required"
+    )
+
+
+class DuplicateBillError(CapillaryError):
+    code = 8210
+    message = "Duplicate bill number {bill_number} for the customer"
+
+
+class BillNotFoundError(CapillaryError):
+    code = 8211
+    message = "No bill {bill_number} of the customer to return"
+
+
+class EarningNotFoundError(CapillaryError):
+    code = 8212
+    message = "No transaction with the given id"

@@ -10,6 +10,7 @@ from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
 from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
+from capillary_emulator.earning.router import router as earning_router
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import router as emulator_router
@@ -27,6 +28,7 @@ OPENAPI_TAGS = [
     {"name": "points", "description": "Capillary's v2 points API (and the v1.1 redemption)."},
     {"name": "otp", "description": "Capillary's v2 OTP API."},
     {"name": "customers", "description": "Capillary's v2 customers API."},
+    {"name": "earning", "description": "Capillary's v2 transactions (points earned on bills)."},
     {"name": "oauth", "description": "Capillary OAuth tokens."},
 ]
 
@@ -67,5 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reversals_router, dependencies=capillary)
     app.include_router(ledger_router, dependencies=capillary)
     app.include_router(customer_api_router, dependencies=capillary)
+    app.include_router(earning_router, dependencies=capillary)
     app.include_router(emulator_router)
     return app

@@ -87,11 +87,11 @@ def loyalty_program_details(
             s["redeemed"] -= total
         elif event == "PointsExpiry":
             s["expired"] -= total
-        elif event == "TransactionReturn":
+        elif event == "ReturnBill":
             s["returned"] -= total
         elif not event.startswith(("TransactionAdd", "PointsTransfer")):
             s["adjusted"] += total
-        if credit and event != "TransactionReturn" and not event.startswith("PointsRedemption"):
+        if credit and event != "ReturnBill" and not event.startswith("PointsRedemption"):
             s["lifetime"] += total
     return [
         LoyaltyProgramDetail(
