@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from capillary_emulator.models import (
     CUSTOMER,
@@ -82,26 +82,25 @@ IDENTIFIERS_OF = Statement(
     ),
 )
 
-POINT_SUMMARY = Statement(
-    "customer_point_summary",
-    lambda: (
+
+def _point_summary() -> Any:
+    # An inline 0: Postgres matches the grouped expression only when it has no bind parameter.
+    credit = LedgerEntry.points_milli > literal_column("0")
+    return (
         select(
             LedgerEntry.program_id,
             LedgerEntry.category,
             LedgerEvent.event_name,
-            LedgerEntry.points_milli > 0,
+            credit,
             func.sum(LedgerEntry.points_milli),
         )
         .join(LedgerEvent, LedgerEvent.id == LedgerEntry.event_id)
         .where(LedgerEntry.owner_type == CUSTOMER, LedgerEntry.owner_id == bindparam("customer_id"))
-        .group_by(
-            LedgerEntry.program_id,
-            LedgerEntry.category,
-            LedgerEvent.event_name,
-            LedgerEntry.points_milli > 0,
-        )
-    ),
-)
+        .group_by(LedgerEntry.program_id, LedgerEntry.category, LedgerEvent.event_name, credit)
+    )
+
+
+POINT_SUMMARY = Statement("customer_point_summary", _point_summary)
 
 
 def next_customer_id(db: Db) -> int:
