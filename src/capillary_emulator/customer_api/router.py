@@ -1,6 +1,7 @@
 """Capillary's v2 customers API: lookup, customerDetails, get, create, update."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from capillary_emulator.context import ContextDep
 from capillary_emulator.customer_api import service
@@ -11,6 +12,7 @@ from capillary_emulator.customer_api.schemas import (
     CustomerEntity,
 )
 from capillary_emulator.customer_api.service import Who
+from capillary_emulator.customer_api.xml import to_xml
 
 router = APIRouter(tags=["customers"])
 
@@ -75,3 +77,13 @@ async def update_customer(ctx: ContextDep, user_id: str, body: CustomerBody) -> 
         return service.update_customer(
             ctx.session, caller=ctx.caller, who=Who("id", user_id), body=body, now=ctx.now
         )
+
+
+@router.get("/v1.1/customer/get", response_model=None)
+async def v11_get_customer(ctx: ContextDep, request: Request) -> Response:
+    query = {k: v for k, v in request.query_params.items()}
+    with ctx.transaction():
+        body = service.v11_customers(ctx.session, caller=ctx.caller, query=query)
+    if query.get("format", "json").strip().lower() == "xml":
+        return Response(to_xml(body), media_type="application/xml")
+    return JSONResponse(body)

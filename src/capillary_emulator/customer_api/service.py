@@ -6,6 +6,7 @@ org's country code. A merged-away customer is still answered, with 8069 in `warn
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from capillary_emulator.customers.service import (
     customer_object,
     find_customer_record,
     identifier_type,
+    legacy_in_org,
 )
 from capillary_emulator.envelope import status_items
 from capillary_emulator.errors import (
@@ -223,3 +225,89 @@ def update_customer(
     for kind, value in new:
         store.add_identifier(db, caller.org.id, record.id, kind, value)
     return CustomerCreated(createdId=record.id, warnings=status_items(warnings))
+
+
+V11_IDENTIFIERS = (
+    ("mobile", "mobile"),
+    ("email", "email"),
+    ("external_id", "externalId"),
+    ("id", "id"),
+)
+"""v1.1 query parameter -> identifier type, in the order customers are listed."""
+
+
+def _v11_customer(db: Db, caller: Caller, record: CustomerRecord) -> dict[str, Any]:
+    contacts = dict(store.identifiers_of(db, record.id))
+    details = loyalty_program_details(db, record.id, sorted(caller.programs))
+    main = sum(d.loyaltyPoints for d in details)
+    lifetime = sum(d.lifetimePoints for d in details)
+    return {
+        "user_id": record.id,
+        "firstname": record.first_name,
+        "lastname": record.last_name,
+        "mobile": contacts.get("mobile", ""),
+        "email": contacts.get("email", ""),
+        "external_id": contacts.get("externalId", ""),
+        "loyalty_points": int(main) if main == int(main) else main,
+        "lifetime_points": int(lifetime) if lifetime == int(lifetime) else lifetime,
+        "lifetime_purchases": 0,
+        "type": "LOYALTY" if record.loyalty_type == "loyalty" else "NON_LOYALTY",
+        "source": record.source,
+        "registered_on": legacy_in_org(record.created_at, caller.org),
+        "updated_on": legacy_in_org(record.modified_at, caller.org),
+        "registered_till": {"code": record.till_code or ""},
+        "points_summaries": {
+            "points_summary": [
+                {
+                    "program_id": d.programId,
+                    "loyaltyPoints": d.loyaltyPoints,
+                    "lifetimePoints": d.lifetimePoints,
+                    "redeemed": d.redeemed,
+                    "expired": d.expired,
+                    "returned": d.returned,
+                    "adjusted": d.adjusted,
+                }
+                for d in details
+            ]
+        },
+        "item_status": {
+            "success": "true",
+            "code": 1000,
+            "message": "Customer successfully retrieved",
+        },
+    }
+
+
+def v11_customers(session: Session, *, caller: Caller, query: dict[str, str]) -> dict[str, Any]:
+    """GET /v1.1/customer/get: one item per value given (comma lists allowed); a value naming
+    no one is an item with code 1012; the status is 500 when no item succeeded."""
+    db = Db(session)
+    items: list[dict[str, Any]] = []
+    for param, kind in V11_IDENTIFIERS:
+        for value in (v.strip() for v in query.get(param, "").split(",")):
+            if not value:
+                continue
+            try:
+                record = find_customer_record(session, caller.org, kind, value)
+            except CapillaryError:
+                items.append(
+                    {
+                        param: value,
+                        "item_status": {
+                            "success": "false",
+                            "code": 1012,
+                            "message": "Customer not found",
+                        },
+                    }
+                )
+                continue
+            items.append(_v11_customer(db, caller, record))
+    found = sum(1 for i in items if i["item_status"]["success"] == "true")
+    status = {
+        "success": "true" if found else "false",
+        "code": 200 if found == len(items) and found else (201 if found else 500),
+        "message": "Success" if found else "All requests have failed due to errors",
+        "total": len(items),
+        "success_count": found,
+    }
+    return {"response": {"status": status, "customers": {"customer": items}}}
