@@ -482,3 +482,43 @@ class SeedFileError(HttpError):
 class ControlRequestError(HttpError):
     code = 400
     message = "Invalid control request: {detail}"
+
+
+class CustomerMergedWarning(CapillaryWarning):
+    code = 8069
+    message = "Merged customer found"
+
+
+class DuplicateIdentifierError(CapillaryError):
+    # Capillary's docs name no code for this in the references gathered; 8003 is its generic
+    # "customer could not be added" (see docs/emulation-coverage.md, v2 customers).
+    code = 8003
+    message = "Customer already exists with identifier {kind}: {value}"
+
+
+class InvalidCustomerProfileError(CapillaryError):
+    code = 8004
+    message = "Invalid customer profile: a profile with at least one identifier is required"
+
+
+class InvalidBillError(CapillaryError):
+    code = 8201
+    message = (
+        "Invalid transaction: billNumber, a non-negative billAmount and type REGULAR or RETURN"
+        " are required"
+    )
+
+
+class DuplicateBillError(CapillaryError):
+    code = 8210
+    message = "Duplicate bill number {bill_number} for the customer"
+
+
+class BillNotFoundError(CapillaryError):
+    code = 8211
+    message = "No bill {bill_number} of the customer to return"
+
+
+class EarningNotFoundError(CapillaryError):
+    code = 8212
+    message = "No transaction with the given id"

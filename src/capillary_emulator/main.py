@@ -8,7 +8,9 @@ from fastapi import Depends, FastAPI
 from capillary_emulator import __version__, lifecycle
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
+from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
+from capillary_emulator.earning.router import router as earning_router
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import open_router as emulator_open_router
@@ -26,6 +28,8 @@ OPENAPI_TAGS = [
     {"name": "emulator", "description": "The emulator's control plane (not part of Capillary)."},
     {"name": "points", "description": "Capillary's v2 points API (and the v1.1 redemption)."},
     {"name": "otp", "description": "Capillary's v2 OTP API."},
+    {"name": "customers", "description": "Capillary's v2 customers API."},
+    {"name": "earning", "description": "Capillary's v2 transactions (points earned on bills)."},
     {"name": "oauth", "description": "Capillary OAuth tokens."},
 ]
 
@@ -68,5 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reversals_router, dependencies=capillary)
     app.include_router(ledger_router, dependencies=capillary)
     app.include_router(emulator_open_router)
+    app.include_router(customer_api_router, dependencies=capillary)
+    app.include_router(earning_router, dependencies=capillary)
     app.include_router(emulator_router)
     return app

@@ -391,6 +391,28 @@ class EmulatorFault(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Bill(Base):
+    """One transaction added through POST /v2/transactions (REGULAR or RETURN): the bill and
+    the points its earning rule awarded (negative for a RETURN)."""
+
+    __tablename__ = "bills"
+    __table_args__ = (Index("ix_bills_customer_number", "customer_id", "type", "bill_number"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(20))
+    """REGULAR or RETURN."""
+    bill_number: Mapped[str] = mapped_column(String(200))
+    bill_amount_milli: Mapped[int] = mapped_column(BigInteger)
+    billing_date: Mapped[datetime] = mapped_column(UTCDateTime)
+    program_id: Mapped[int] = mapped_column(BigInteger)
+    points_milli: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    till_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 JOURNAL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 """The request journal's own schema, outside `Base.metadata`: seeding, reset, the audit and the
 sequence bookkeeping walk `Base.metadata` and never touch it (the migration creates it)."""

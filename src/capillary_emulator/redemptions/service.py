@@ -23,7 +23,7 @@ from capillary_emulator.errors import (
     RedeemInsufficientPointsError,
     RedeemProgramInvalidError,
 )
-from capillary_emulator.inputs import numeric_id
+from capillary_emulator.inputs import config_flag, numeric_id
 from capillary_emulator.models import CUSTOMER
 from capillary_emulator.otp.service import consume_otp, issue_otp
 from capillary_emulator.points import MAIN
@@ -211,7 +211,8 @@ def _redeem_item(
             return rendering.redeemed_item(customer, earlier, balance)
 
     validation_code = None
-    if skip_validation:
+    # Several POS orgs redeem without a code: whether one is required is an org setting.
+    if skip_validation or not config_flag(caller.config, "POINTS_REDEMPTION_VALIDATION_REQUIRED"):
         check_balance()
     else:
         # A wrong code is the one refusal that writes (its attempt count); the balance is

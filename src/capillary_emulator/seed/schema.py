@@ -176,13 +176,39 @@ class OrgSeed(_Strict):
     name: str
     timezone: str = Field(default="+00:00", pattern=r"^[+-]\d{2}:\d{2}$")
     defaultCountryCode: str = Field(default="", pattern=r"^\d{0,4}$")
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = Field(
+        default={},
+        description="Org settings by Capillary's names; EARNING_RULE is the earning rule of "
+        "POST /v2/transactions: {pointsPerCurrencyUnit (>= 0, default 1), programId (default: "
+        "the default program), expiryDays (>= 0, default: no expiry)}.",
+    )
     tills: list[TillSeed] = Field(min_length=1)
     oauthClients: list[OAuthClientSeed] = []
     programs: list[ProgramSeed] = Field(min_length=1)
     customers: list[CustomerSeed] = []
     userGroups: list[GroupSeed] = []
     redemptions: list[RedemptionSeed] = []
+
+    @field_validator("config")
+    @classmethod
+    def _earning_rule(cls, config: dict[str, Any]) -> dict[str, Any]:
+        rule = config.get("EARNING_RULE")
+        if rule is None:
+            return config
+        if not isinstance(rule, dict) or set(rule) - {
+            "pointsPerCurrencyUnit",
+            "programId",
+            "expiryDays",
+        }:
+            raise ValueError("EARNING_RULE takes pointsPerCurrencyUnit, programId, expiryDays")
+        rate, expiry = rule.get("pointsPerCurrencyUnit", 1), rule.get("expiryDays")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0:
+            raise ValueError("EARNING_RULE.pointsPerCurrencyUnit must be a number >= 0")
+        if expiry is not None and (
+            isinstance(expiry, bool) or not isinstance(expiry, int) or expiry < 0
+        ):
+            raise ValueError("EARNING_RULE.expiryDays must be an integer >= 0")
+        return config
 
 
 class SeedDocument(_Strict):

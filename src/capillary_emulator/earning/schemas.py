@@ -1,0 +1,72 @@
+"""Bodies and answers of POST /v2/transactions (and bulk) and GET /v2/earning/{id}."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from capillary_emulator.envelope import StatusItem
+
+
+class TransactionBody(BaseModel):
+    """One bill; bulk items carry the customer's identifier inline."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: Any = "REGULAR"
+    billNumber: Any = None
+    billAmount: Any = None
+    billingDate: Any = None
+    identifierName: Any = None
+    identifierValue: Any = None
+
+
+class SideEffect(BaseModel):
+    entityType: str = "USER"
+    rawAwardedPoints: float
+    awardedPoints: int
+    type: str = "points"
+
+
+class CustomerInfo(BaseModel):
+    firstName: str
+    lastName: str
+
+
+class TransactionAdded(BaseModel):
+    createdId: int
+    warnings: list[StatusItem] = []
+    errors: list[StatusItem] = []
+    sideEffects: list[SideEffect] = []
+    loyaltyDetails: list[Any] = []
+    customerInfo: CustomerInfo
+
+
+class BulkResult(BaseModel):
+    billNumber: str
+    id: int | None = None
+    sideEffects: list[SideEffect] = []
+
+
+class BulkItem(BaseModel):
+    result: BulkResult
+    errors: list[StatusItem] = []
+    warnings: list[StatusItem] = []
+
+
+class BulkAnswer(BaseModel):
+    response: list[BulkItem]
+
+
+class Earning(BaseModel):
+    """GET /v2/earning/{createdId}: the bill and what it earned."""
+
+    id: int
+    customerId: int
+    type: str
+    billNumber: str
+    billAmount: float
+    billingDate: str
+    programId: int
+    awardedPoints: int
+    eventLogId: int | None = None
+    warnings: list[StatusItem] = []
