@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from capillary_emulator import __version__, lifecycle
+from capillary_emulator.api_docs import install_api_docs
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine, make_session_factory
@@ -47,7 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="A local, stateful emulator of Capillary's v2 loyalty points API.",
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app)
     app.state.settings = settings
     app.state.caches = WorkerCaches()
     app.state.journal = Journal(settings.journal_size)

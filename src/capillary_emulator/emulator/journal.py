@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MASKED_KEYS = {"code", "validation_code", "validationCode", "secret", "password", "accessToken"}
 BODY_LIMIT = 8192
+NOT_JOURNALED = ("/_emulator", "/docs", "/redoc", "/openapi.json", "/static-offline-docs")
+"""The control plane, the console and the API docs with their assets: not Capillary calls."""
 
 
 def _mask(value: Any) -> Any:
@@ -61,7 +63,11 @@ class RequestJournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         journal = self.journal
-        if not journal.enabled or scope["type"] != "http" or scope["path"].startswith("/_emulator"):
+        if (
+            not journal.enabled
+            or scope["type"] != "http"
+            or scope["path"].startswith(NOT_JOURNALED)
+        ):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
