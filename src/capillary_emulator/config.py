@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SEED_FILE = Path(__file__).parent / "data" / "demo-seed.yaml"
+CAPILLARY_SAMPLES_FILE = Path(__file__).parent / "data" / "capillary-samples.json"
+"""The seed document's sample requests and responses (a copy of shared/seed/samples.json)."""
 
 
 class Settings(BaseSettings):

@@ -17,6 +17,7 @@ from capillary_emulator.groups.router import router as groups_router
 from capillary_emulator.handlers import JsonBodyOnly, install_handlers
 from capillary_emulator.ledger.router import router as ledger_router
 from capillary_emulator.oauth.router import router as oauth_router
+from capillary_emulator.openapi import install_openapi
 from capillary_emulator.otp.router import router as otp_router
 from capillary_emulator.redemptions.router import router as redemptions_router
 from capillary_emulator.reversals.router import router as reversals_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_api_docs(app)
+    install_openapi(app)
     app.state.settings = settings
     app.state.caches = WorkerCaches()
     app.state.journal = Journal(settings.journal_size)

@@ -10,6 +10,22 @@ from capillary_emulator.context import SessionDep, require_admin
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
 
+CLOCK_EXAMPLES = {
+    "advance": {"summary": "Move on (ISO 8601 duration)", "value": {"advance": "P1D"}},
+    "set": {"summary": "Jump to an instant", "value": {"set": "2026-01-01T00:00:00Z"}},
+    "freeze": {"summary": "Stop the clock", "value": {"freeze": True}},
+}
+FAULT_EXAMPLES = {
+    "fail": {
+        "summary": "Fail the next two transfers",
+        "value": {"path": "/v2/points/transfer", "status": 503, "code": 503, "count": 2},
+    },
+    "slow": {
+        "summary": "Slow every points call",
+        "value": {"path": "/v2/points/*", "delayMs": 300},
+    },
+}
+
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
 
 
@@ -51,7 +67,8 @@ async def get_clock(session: SessionDep) -> dict[str, Any]:
 
 @router.post("/clock")
 async def set_clock(
-    session: SessionDep, command: Annotated[dict[str, Any], Body()]
+    session: SessionDep,
+    command: Annotated[dict[str, Any], Body(openapi_examples=CLOCK_EXAMPLES)],
 ) -> dict[str, Any]:
     reading = service.change_clock(session, command)
     session.commit()
@@ -81,7 +98,10 @@ async def list_faults(session: SessionDep) -> dict[str, Any]:
 
 
 @router.post("/faults")
-async def add_fault(session: SessionDep, spec: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+async def add_fault(
+    session: SessionDep,
+    spec: Annotated[dict[str, Any], Body(openapi_examples=FAULT_EXAMPLES)],
+) -> dict[str, Any]:
     fault = faults.add_fault(session, spec, now=clock.now(session))
     session.commit()
     return fault.body()
