@@ -9,6 +9,7 @@ from capillary_emulator import __version__, lifecycle
 from capillary_emulator.api_docs import install_api_docs
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
+from capillary_emulator.console.router import router as console_router
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.emulator.faults import inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reversals_router, dependencies=capillary)
     app.include_router(ledger_router, dependencies=capillary)
     app.include_router(emulator_router)
+    app.include_router(console_router)
     return app
