@@ -58,6 +58,8 @@ def offline_page(browser: Browser, **context_options: object) -> Iterator[Offlin
     def on_failed(request: Request) -> None:
         if request.failure == "csp":
             offline.refused.append(request.url)
+        elif request.failure == "net::ERR_ABORTED" and request.resource_type == "fetch":
+            pass  # a poll the next navigation cancelled, not a missing asset
         elif request.url not in offline.blocked:
             offline.failed.append(f"{request.url} ({request.failure})")
 
