@@ -3,6 +3,7 @@ read an OTP from the live inbox, see an injected fault in the
 journal, move the clock and see points expire."""
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,7 @@ def sample_body(title: str) -> dict[str, object]:
 
 
 class TestConsoleInBrowser:
-    def test_debugging_session(self, browser: Browser, server: LiveServer) -> None:
+    def test_debugging_session(self, browser: Browser, server: LiveServer, tmp_path: Path) -> None:
         api = httpx.Client(base_url=server.base_url, timeout=30)
         assert api.post("/_emulator/reset", headers=ADMIN).status_code == 200
         with offline_page(browser, viewport={"width": 1280, "height": 900}) as offline:
@@ -63,6 +64,9 @@ class TestConsoleInBrowser:
             expect(page.locator("#audit-status")).to_have_text("audit ok")
             page.goto(customer_url)
             expect(page.locator("tr[data-event=PointsExpiry]").first).to_be_visible()
-            page.screenshot(path=str(SCREENSHOT), full_page=False)
+            # CAPEMU_UPDATE_SCREENSHOT=1 refreshes the README's picture; otherwise it goes to tmp.
+            shot = SCREENSHOT if os.environ.get("CAPEMU_UPDATE_SCREENSHOT") else tmp_path / "c.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
             assert offline.problems() == []
             assert offline.refused == []
