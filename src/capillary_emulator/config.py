@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEMO_SEED_FILE = Path(__file__).parent / "data" / "demo-seed.yaml"
 BUSINESS_ERROR_STATUSES = (200, 400)
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+CAPILLARY_SAMPLES_FILE = Path(__file__).parent / "data" / "capillary-samples.json"
+"""The seed document's sample requests and responses (a copy of shared/seed/samples.json)."""
 
 
 class Settings(BaseSettings):

@@ -5,6 +5,7 @@ transaction inline on the event loop instead of hopping to the threadpool (see
 docs/architecture.md, "Data access").
 """
 
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -120,7 +121,24 @@ def _context(request: Request, session: Session, reading: ClockReading) -> Reque
 ContextDep = Annotated[RequestContext, Depends(get_context)]
 
 
+ADMIN_COOKIE = "capemu_admin_token"
+ADMIN_QUERY = "adminToken"
+
+
+def admin_token_given(request: Request) -> str | None:
+    """The admin token as the header, or for a browser as the console's cookie or a query
+    parameter (`?adminToken=`)."""
+    return (
+        request.headers.get("x-capemu-admin-token")
+        or request.cookies.get(ADMIN_COOKIE)
+        or request.query_params.get(ADMIN_QUERY)
+    )
+
+
 async def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
-    if token and request.headers.get("x-capemu-admin-token") != token:
+    if not token:
+        return
+    given = admin_token_given(request)
+    if given is None or not secrets.compare_digest(given.encode(), token.encode()):
         raise AccessDeniedError(detail="the /_emulator control plane needs X-CAPEMU-ADMIN-TOKEN")

@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from capillary_emulator import __version__, lifecycle
+from capillary_emulator.api_docs import install_api_docs
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
+from capillary_emulator.console.router import router as console_router
 from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.earning.router import router as earning_router
@@ -19,6 +21,7 @@ from capillary_emulator.groups.router import router as groups_router
 from capillary_emulator.handlers import JsonBodyOnly, install_handlers
 from capillary_emulator.ledger.router import router as ledger_router
 from capillary_emulator.oauth.router import router as oauth_router
+from capillary_emulator.openapi import install_openapi
 from capillary_emulator.otp.router import router as otp_router
 from capillary_emulator.redemptions.router import router as redemptions_router
 from capillary_emulator.reversals.router import router as reversals_router
@@ -54,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="A local, stateful emulator of Capillary's v2 loyalty points API.",
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app)
+    install_openapi(app)
     app.state.settings = settings
     app.state.caches = WorkerCaches()
     app.state.journal = Journal(size=settings.journal_size, max_bytes=settings.journal_bytes)
@@ -75,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(customer_api_router, dependencies=capillary)
     app.include_router(earning_router, dependencies=capillary)
     app.include_router(emulator_router)
+    app.include_router(console_router)
     return app

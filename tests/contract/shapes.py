@@ -9,15 +9,15 @@ is not (an empty list would hide every key). A `null` in the sample accepts any 
 """
 
 import json
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from capillary_emulator.config import CAPILLARY_SAMPLES_FILE
 from tests.support import DEMO_AUTH, audit_ok
 
-SAMPLES_FILE = Path(__file__).with_name("samples.json")
-"""A copy of shared/seed/samples.json: the seed document's sample requests and responses."""
+SAMPLES_FILE = CAPILLARY_SAMPLES_FILE
+"""A copy of shared/seed/samples.json (shipped with the package: /docs shows them as examples)."""
 
 
 def load_samples() -> list[dict[str, Any]]:

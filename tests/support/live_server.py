@@ -61,6 +61,8 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )  # fmt: skip
+        token = self.env.get("CAPEMU_ADMIN_TOKEN")
+        headers = {"X-CAPEMU-ADMIN-TOKEN": token} if token else {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -68,7 +70,12 @@ class LiveServer:
                     self.process.stderr.read().decode() if self.process.stderr else ""
                 )
             try:
-                if httpx.get(self.base_url + "/_emulator/health", timeout=1).status_code == 200:
+                if (
+                    httpx.get(
+                        self.base_url + "/_emulator/health", headers=headers, timeout=1
+                    ).status_code
+                    == 200
+                ):
                     return self
             except httpx.HTTPError:
                 pass

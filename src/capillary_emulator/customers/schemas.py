@@ -64,7 +64,7 @@ class Profile(BaseModel):
     source: str
     userId: int
     accountId: str
-    conflictingProfileList: list[Any] = []
+    conflictingProfileList: list[dict[str, Any]] = []
     autoUpdateTime: str
 
 

@@ -33,6 +33,9 @@ BODY_LIMIT = 8192
 
 log = logging.getLogger("capillary_emulator")
 
+NOT_JOURNALED = ("/_emulator", "/docs", "/redoc", "/openapi.json", "/static-offline-docs")
+"""The control plane, the console and the API docs with their assets: not Capillary calls."""
+
 
 class _Capture:
     """The first BODY_LIMIT bytes of a message stream, and its whole length."""
@@ -267,7 +270,11 @@ class RequestJournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         journal = self.journal
-        if not journal.enabled or scope["type"] != "http" or scope["path"].startswith("/_emulator"):
+        if (
+            not journal.enabled
+            or scope["type"] != "http"
+            or scope["path"].startswith(NOT_JOURNALED)
+        ):
             await self.app(scope, receive, send)
             return
         started = time.time()

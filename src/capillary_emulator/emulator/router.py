@@ -18,6 +18,22 @@ WaitQuery = Annotated[
     Query(ge=0, le=service.MAX_WAIT_SECONDS, description="seconds to wait for a match (max 30)"),
 ]
 
+CLOCK_EXAMPLES = {
+    "advance": {"summary": "Move on (ISO 8601 duration)", "value": {"advance": "P1D"}},
+    "set": {"summary": "Jump to an instant", "value": {"set": "2026-01-01T00:00:00Z"}},
+    "freeze": {"summary": "Stop the clock", "value": {"freeze": True}},
+}
+FAULT_EXAMPLES = {
+    "fail": {
+        "summary": "Fail the next two transfers",
+        "value": {"path": "/v2/points/transfer", "status": 503, "code": 503, "count": 2},
+    },
+    "slow": {
+        "summary": "Slow every points call",
+        "value": {"path": "/v2/points/*", "delayMs": 300},
+    },
+}
+
 router = APIRouter(prefix="/_emulator", tags=["emulator"], dependencies=[Depends(require_admin)])
 open_router = APIRouter(prefix="/_emulator", tags=["emulator"])
 """Calls without the admin token: health probes and the image's healthcheck send none."""
@@ -61,7 +77,8 @@ async def get_clock(session: SessionDep) -> dict[str, Any]:
 
 @router.post("/clock")
 async def set_clock(
-    session: SessionDep, command: Annotated[dict[str, Any], Body()]
+    session: SessionDep,
+    command: Annotated[dict[str, Any], Body(openapi_examples=CLOCK_EXAMPLES)],
 ) -> dict[str, Any]:
     reading = service.change_clock(session, command)
     session.commit()
@@ -103,7 +120,10 @@ async def list_faults(session: SessionDep) -> dict[str, Any]:
 
 
 @router.post("/faults")
-async def add_fault(session: SessionDep, spec: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+async def add_fault(
+    session: SessionDep,
+    spec: Annotated[dict[str, Any], Body(openapi_examples=FAULT_EXAMPLES)],
+) -> dict[str, Any]:
     fault = faults.add_fault(session, spec, now=clock.now(session))
     session.commit()
     return fault.body()

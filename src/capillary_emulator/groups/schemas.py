@@ -3,21 +3,20 @@
 The transfer record both families answer with is `transfer_core.schemas.TransferRecord`.
 """
 
-from typing import Any
-
 from pydantic import BaseModel
 
+from capillary_emulator import lenient
 from capillary_emulator.transfer_core.schemas import TransferBody
 
 
 class GroupTransferBody(TransferBody):
     """The body of userGroup2/isTransferrable and userGroup2/transfer."""
 
-    transferredBy: Any = None
+    transferredBy: lenient.ActingCustomer = None
     """`{identifierType, identifierValue, source, accountId}` of the acting customer."""
-    fromEntity: Any = None
+    fromEntity: lenient.TransferEntity = None
     """`{type, identifierType, identifierValue, source, accountId}`; type CUSTOMER or USERGROUP2."""
-    toEntity: Any = None
+    toEntity: lenient.TransferEntity = None
 
 
 class GroupTransferrable(BaseModel):

@@ -1,8 +1,8 @@
 """Wire shapes of POST /v3/oauth/token/generate (v3 answers `errors: null` on success)."""
 
-from typing import Any
-
 from pydantic import BaseModel
+
+from capillary_emulator import lenient
 
 
 class AccessToken(BaseModel):
@@ -18,5 +18,5 @@ class TokenAnswer(BaseModel):
 class TokenRequest(BaseModel):
     """Lenient, so that a missing or non-text key is Capillary's refusal, not a 422."""
 
-    key: Any = None
-    secret: Any = None
+    key: lenient.Text = None
+    secret: lenient.Text = None

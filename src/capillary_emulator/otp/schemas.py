@@ -1,28 +1,29 @@
 """Wire shapes of /v2/otp: every field lenient so that the service answers with Capillary's code."""
 
-from typing import Any
-
 from pydantic import BaseModel
 
+from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
 
 
 class OtpRequest(BaseModel):
     """What both endpoints are asked about: whose code, for which action."""
 
-    entityType: Any = None
-    entityValue: Any = None
-    action: Any = None
+    entityType: lenient.Text = None
+    """MOBILE or EMAIL."""
+    entityValue: lenient.Text = None
+    action: lenient.Text = None
+    """What the code is for, e.g. POINTS_TRANSFER."""
 
 
 class GenerateOtpBody(OtpRequest):
-    template: Any = None
-    emailTemplate: Any = None
-    channels: Any = None
+    template: lenient.Text = None
+    emailTemplate: lenient.Text = None
+    channels: lenient.TextList = None
 
 
 class ValidateOtpBody(OtpRequest):
-    code: Any = None
+    code: lenient.Text = None
 
 
 class OtpCreated(BaseModel):

@@ -5,9 +5,9 @@ sample does; whole points are integers (`"balance": 2906`), other amounts floats
 amounts are typed `int | float`.
 """
 
-from typing import Any
-
 from pydantic import BaseModel
+
+from capillary_emulator import lenient
 
 SOME_FAILED = "Some requests have failed due to errors"
 ALL_FAILED = "All requests have failed due to errors"
@@ -18,7 +18,7 @@ Points = int | float
 class RedeemRequest(BaseModel):
     """`{"root": {"redeem": [{...}]}}`; `redeem` may also be a single object."""
 
-    root: Any = None
+    root: lenient.RedeemRoot = None
 
 
 class V11Status(BaseModel):

@@ -5,28 +5,27 @@ a reversal refused by the org's switch (905) answers a shorter one, without `cus
 `reversalId`.
 """
 
-from typing import Any
-
 from pydantic import BaseModel
 
+from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
 
 
 class ReverseRequest(BaseModel):
     """Every field lenient, so that the service answers bad input with Capillary's codes."""
 
-    redemptionId: Any = None
-    pointsToBeReversed: Any = None
-    pointsTobeReversed: Any = None
+    redemptionId: lenient.Text = None
+    pointsToBeReversed: lenient.Points = None
+    pointsTobeReversed: lenient.Points = None
     """The transfer family's casing, a likely slip: refused rather than read as "reverse all"."""
-    identifier: Any = None
+    identifier: lenient.CustomerIdentifier = None
 
 
 class IdentifierEcho(BaseModel):
     """The request's `identifier`, echoed as it was sent."""
 
-    type: Any
-    value: Any
+    type: lenient.Text
+    value: lenient.Text
 
 
 class PointsReversedDetails(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from capillary_emulator import lenient
 from capillary_emulator.customers.schemas import CustomerRef, TransferParty
 
 
@@ -20,11 +21,11 @@ def _absent(value: object) -> bool:
 class TransferBody(BaseModel):
     """What every transfer body carries: the amount, the program and the notes."""
 
-    pointsTobeTransferred: Any = None
-    pointsToBeTransferred: Any = None
+    pointsTobeTransferred: lenient.Points = None
+    pointsToBeTransferred: lenient.Points = None
     """The newer docs spell it with a capital B in places; every request sample uses `Tobe`."""
-    programId: Any = None
-    notes: Any = None
+    programId: lenient.Whole = None
+    notes: lenient.Text = None
 
     @property
     def points(self) -> Any:

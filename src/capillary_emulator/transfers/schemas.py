@@ -3,10 +3,9 @@
 The transfer record both families answer with is `transfer_core.schemas.TransferRecord`.
 """
 
-from typing import Any
-
 from pydantic import BaseModel
 
+from capillary_emulator import lenient
 from capillary_emulator.customers.schemas import CustomerObject
 from capillary_emulator.transfer_core.schemas import TransferBody
 
@@ -14,11 +13,12 @@ from capillary_emulator.transfer_core.schemas import TransferBody
 class CustomerTransferBody(TransferBody):
     """The body of isTransferrable, issuePointsTransferOtp and transfer."""
 
-    groupProgramTransfer: Any = None
-    fromCustomerIdentifier: Any = None
-    toCustomerIdentifier: Any = None
-    issueOtp: Any = None
-    code: Any = None
+    groupProgramTransfer: lenient.Flag = None
+    fromCustomerIdentifier: lenient.CustomerIdentifier = None
+    toCustomerIdentifier: lenient.CustomerIdentifier = None
+    issueOtp: lenient.Flag = None
+    code: lenient.Text = None
+    """The OTP the transfer's check sent (when the org asks for one)."""
 
 
 class Transferrable(BaseModel):
