@@ -10,6 +10,7 @@ from capillary_emulator.customer_api.schemas import (
     CustomerCreated,
     CustomerDetails,
     CustomerEntity,
+    V11CustomerGetAnswer,
 )
 from capillary_emulator.customer_api.service import Who
 from capillary_emulator.customer_api.xml import to_xml
@@ -79,7 +80,11 @@ async def update_customer(ctx: ContextDep, user_id: str, body: CustomerBody) -> 
         )
 
 
-@router.get("/v1.1/customer/get", response_model=None)
+@router.get(
+    "/v1.1/customer/get",
+    response_model=None,
+    responses={200: {"model": V11CustomerGetAnswer}},
+)
 async def v11_get_customer(ctx: ContextDep, request: Request) -> Response:
     query = {k: v for k, v in request.query_params.items()}
     with ctx.transaction():

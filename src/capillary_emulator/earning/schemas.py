@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
 
 
@@ -12,12 +13,12 @@ class TransactionBody(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    type: Any = "REGULAR"
-    billNumber: Any = None
-    billAmount: Any = None
-    billingDate: Any = None
-    identifierName: Any = None
-    identifierValue: Any = None
+    type: lenient.Text = "REGULAR"
+    billNumber: lenient.Text = None
+    billAmount: lenient.Points = None
+    billingDate: lenient.Text = None
+    identifierName: lenient.Text = None
+    identifierValue: lenient.Text = None
 
 
 class SideEffect(BaseModel):
@@ -37,7 +38,7 @@ class TransactionAdded(BaseModel):
     warnings: list[StatusItem] = []
     errors: list[StatusItem] = []
     sideEffects: list[SideEffect] = []
-    loyaltyDetails: list[Any] = []
+    loyaltyDetails: list[dict[str, Any]] = []
     customerInfo: CustomerInfo
 
 
