@@ -14,6 +14,20 @@ MAX_ID_DIGITS = 18
 """Longer digit strings do not fit a BIGINT bind (SQLite overflows)."""
 
 
+def storable(text: str) -> bool:
+    """Whether text can be stored and echoed: no NUL (Postgres refuses it in a text bind) and no
+    lone UTF-16 surrogate such as JSON's "\\ud800" (no database encoding holds one)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def config_flag(config: OrgConfig, key: str) -> bool:
     """An org switch; a value that is not a boolean is Capillary's 888."""
     try:
@@ -50,7 +64,10 @@ def notes(raw: object, *, field: str = "notes") -> str:
         return ""
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise InvalidPayloadFieldError(field=field)
-    return str(raw)
+    text = str(raw)
+    if not storable(text):
+        raise InvalidPayloadFieldError(field=field)
+    return text
 
 
 def mobile_candidates(value: str, default_country_code: str | None) -> list[str]:
@@ -66,12 +83,11 @@ def mobile_candidates(value: str, default_country_code: str | None) -> list[str]
 
 def identifier_text(raw: object) -> str | None:
     """An identifier value as text, stripped; None when it can name no one (not text or a
-    number, blank, or holding a NUL, which Postgres refuses in a text bind and no identifier
-    holds)."""
+    number, blank, or not `storable`, which no identifier is)."""
     if not isinstance(raw, str | int) or isinstance(raw, bool):
         return None
     text = str(raw).strip()
-    return text if text and "\x00" not in text else None
+    return text if text and storable(text) else None
 
 
 def identifier_candidates(kind: str, text: str, default_country_code: str | None) -> list[str]:

@@ -20,7 +20,7 @@ from capillary_emulator.errors import (
     OtpInvalidOrExpiredError,
     OtpMissingError,
 )
-from capillary_emulator.inputs import mobile_candidates
+from capillary_emulator.inputs import mobile_candidates, storable
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.schemas import (
     GenerateOtpBody,
@@ -215,7 +215,7 @@ def _entity(
     if isinstance(entity_value, bool) or not isinstance(entity_value, str | int):
         raise OtpInvalidEntityValueError()
     value = str(entity_value).strip()
-    if not value:
+    if not value or not storable(value):
         raise OtpInvalidEntityValueError()
     customer = find_customer(
         db, org_id=org.id, default_country_code=org.default_country_code, kind=kind, value=value

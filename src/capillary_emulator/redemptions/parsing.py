@@ -15,6 +15,7 @@ from capillary_emulator.errors import (
     RedemptionTimeInvalidError,
     TransactionNumberInvalidError,
 )
+from capillary_emulator.inputs import storable
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.points import parse_points, to_milli
 
@@ -83,7 +84,7 @@ def reference(raw: object) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise TransactionNumberInvalidError()
     text = str(raw).strip()
-    if len(text) > REFERENCE_MAX_LENGTH:
+    if len(text) > REFERENCE_MAX_LENGTH or not storable(text):
         raise TransactionNumberInvalidError()
     return text or None
 
@@ -109,6 +110,8 @@ def read_line(config: OrgConfig, item: dict[str, Any]) -> RedeemLine:
         milli=milli,
         transaction_number=transaction_number,
         external_reference=external_reference,
-        notes=notes if isinstance(notes, str) else "",
-        purpose=purpose[:REFERENCE_MAX_LENGTH] if isinstance(purpose, str) else "",
+        notes=notes if isinstance(notes, str) and storable(notes) else "",
+        purpose=purpose[:REFERENCE_MAX_LENGTH]
+        if isinstance(purpose, str) and storable(purpose)
+        else "",
     )
