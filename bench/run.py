@@ -122,6 +122,8 @@ class Results:
     audits: dict[str, bool] = field(default_factory=dict)
     cold_start: dict[str, list[float]] = field(default_factory=dict)
     reset_ms: dict[str, list[float]] = field(default_factory=dict)
+    org_ms: dict[str, list[float]] = field(default_factory=dict)
+    """Creating and deleting an isolated test org, on the demo data (SQLite)."""
     statements: dict[str, Any] = field(default_factory=dict)
     ledger: dict[str, Any] | None = None
     ledger_note: str = ""
@@ -444,6 +446,7 @@ class Harness:
         )
         try:
             self.results.reset_ms["demo data"] = startup.time_resets(server, self.profile.resets)
+            self.results.org_ms = startup.time_org_lifecycle(server, self.profile.resets)
         finally:
             server.stop()
         self.results.reset_ms.update(

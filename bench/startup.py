@@ -74,6 +74,28 @@ def time_resets(server: servers.Server, count: int, query: str = "") -> list[flo
     return timings
 
 
+def time_org_lifecycle(server: servers.Server, count: int) -> dict[str, list[float]]:
+    """`POST /_emulator/orgs` (an empty body: the demo config, one program, a till) and
+    `DELETE /_emulator/orgs/{orgId}` of what it made, `count` times each."""
+    created: list[float] = []
+    deleted: list[float] = []
+    budget_end = time.monotonic() + RESET_BUDGET_S
+    while len(created) < count and (not created or time.monotonic() < budget_end):
+        started = time.perf_counter()
+        status, body = servers.request(server.base_url, "POST", "/_emulator/orgs", {})
+        created.append((time.perf_counter() - started) * 1000)
+        if status != 201:
+            raise RuntimeError(f"POST /_emulator/orgs answered HTTP {status}: {str(body)[:300]}")
+        started = time.perf_counter()
+        status, body = servers.request(
+            server.base_url, "DELETE", f"/_emulator/orgs/{body['orgId']}"
+        )
+        deleted.append((time.perf_counter() - started) * 1000)
+        if status != 204:
+            raise RuntimeError(f"DELETE /_emulator/orgs answered HTTP {status}: {str(body)[:300]}")
+    return {"`POST /_emulator/orgs`": created, "`DELETE /_emulator/orgs/{orgId}`": deleted}
+
+
 def big_seed_resets(
     start: StartServer, workdir: Path, customers: int, count: int
 ) -> dict[str, list[float]]:

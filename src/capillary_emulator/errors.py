@@ -66,6 +66,11 @@ class ResourceNotFoundError(HttpError):
     message = "Incorrect resource: {path} does not exist"
 
 
+class OrgNotFoundError(HttpError):
+    code = 404
+    message = "No org {org_id} in the emulator"
+
+
 class MethodNotAllowedError(HttpError):
     code = 405
     message = "Operation not supported: {method} {path}"

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from capillary_emulator import clock, lifecycle
 from capillary_emulator.context import SessionDep, require_admin
@@ -61,6 +61,24 @@ async def add_seed(session: SessionDep, document: Annotated[Any, Body()]) -> dic
     created = service.add_seed(session, document, now=clock.now(session))
     session.commit()
     return created
+
+
+@router.post("/orgs", status_code=201)
+async def create_org(
+    session: SessionDep, body: Annotated[dict[str, Any] | None, Body()] = None
+) -> dict[str, Any]:
+    """A fresh, isolated org (the demo org's config, a default program, a till and an OAuth
+    client) plus whatever the body adds in the seed-document format, ids optional."""
+    created = service.create_org(session, body, now=clock.now(session))
+    session.commit()
+    return created
+
+
+@router.delete("/orgs/{org_id}", status_code=204)
+async def delete_org(session: SessionDep, org_id: int) -> Response:
+    service.delete_org(session, org_id)
+    session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/seed/schema")

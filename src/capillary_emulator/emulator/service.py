@@ -81,6 +81,18 @@ def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any
     return created
 
 
+def create_org(session: Session, body: Any, *, now: datetime) -> dict[str, Any]:
+    from capillary_emulator.seed.new_org import create_org as create
+
+    return create(session, body, now=now)
+
+
+def delete_org(session: Session, org_id: int) -> None:
+    from capillary_emulator.seed.new_org import delete_org as delete
+
+    delete(session, org_id)
+
+
 def clock_body(reading: clock.ClockReading) -> dict[str, Any]:
     return {"now": reading.now.isoformat(), "frozen": reading.frozen}
 

@@ -24,8 +24,11 @@ from capillary_emulator.models import (
     Customer,
     CustomerIdentifier,
     EmulatorState,
+    Org,
+    Program,
     Redemption,
     RedemptionAllocation,
+    Till,
     UserGroup,
     UserGroupMember,
 )
@@ -199,6 +202,40 @@ MAX_CUSTOMER_ID = Statement("max_customer_id", lambda: select(func.max(Customer.
 
 def max_customer_id(session: Session) -> int:
     return int(Db(session).scalar(MAX_CUSTOMER_ID) or 0)
+
+
+@dataclass(frozen=True)
+class HighestIds:
+    """The highest ids the database holds (0 for an empty table), for a new org's ids."""
+
+    org: int
+    till: int
+    program: int
+    group: int
+
+
+HIGHEST_IDS = Statement(
+    "highest_ids",
+    lambda: select(
+        *(
+            select(func.coalesce(func.max(model.id), 0)).scalar_subquery()
+            for model in (Org, Till, Program, UserGroup)
+        )
+    ),
+)
+
+
+def highest_ids(session: Session) -> HighestIds:
+    row = Db(session).first(HIGHEST_IDS)
+    assert row is not None
+    return HighestIds(*(int(v) for v in row))
+
+
+ORG_EXISTS = Statement("org_exists", lambda: select(Org.id).where(Org.id == bindparam("org_id")))
+
+
+def existing_org(session: Session, org_id: int) -> bool:
+    return Db(session).first(ORG_EXISTS, org_id=org_id) is not None
 
 
 def existing(session: Session, column: Any, values: Sequence[Any]) -> list[Any]:
