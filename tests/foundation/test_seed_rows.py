@@ -144,7 +144,7 @@ EXPECTED = {  # scenario -> table -> sha256 of its rows, from the row-by-row loa
         "ledger_entries": "7bd0919520bd",
         "ledger_events": "824c9ebfbfc7",
         "oauth_clients": "58daeea48583",
-        "orgs": "7eb2fe7fc761",
+        "orgs": "1a838afc6f5a",
         "otps": "30e4bdf9fffd",
         "point_awards": "dbc12a751bc1",
         "point_balances": "4f6409271529",

@@ -53,9 +53,15 @@ class EarningRule:
     expiry_days: int | None
 
 
+DEFAULT_EARNING_RULE = {"pointsPerCurrencyUnit": 1, "expiryDays": 365}
+"""The rule of an org whose config names none: 1 point per currency unit in the org's default
+program, expiring after 365 days. So the demo org (whose seed document is the shared reference
+and must stay unchanged) earns out of the box; `EARNING_RULE: null` switches earning off."""
+
+
 def earning_rule(caller: Caller) -> EarningRule | None:
-    """The org's rule, or None (bills are kept and earn nothing)."""
-    raw = caller.org.config.get("EARNING_RULE")
+    """The org's rule, or None (`EARNING_RULE: null`: bills are kept and earn nothing)."""
+    raw = caller.org.config.get("EARNING_RULE", DEFAULT_EARNING_RULE)
     if raw is None:
         return None
     try:
