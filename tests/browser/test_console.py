@@ -1,5 +1,5 @@
 """The console in a real browser with the network cut off: find a customer, read their ledger,
-read an OTP from the live inbox, see an injected fault in the
+read an OTP from the live inbox, see a transfer made with it, see an injected fault in the
 journal, move the clock and see points expire."""
 
 import json
@@ -44,6 +44,18 @@ class TestConsoleInBrowser:
             api.post("/v2/points/isTransferrable", json=check, headers=DEMO_AUTH)
             expect(page.locator("#otp-table tbody tr").first).to_be_visible()
             expect(page.locator("#otp-table .otp-code").first).not_to_be_empty()
+
+            # A transfer made with the API, using the code from the inbox, shows on the
+            # sender's page.
+            code = page.locator("#otp-table .otp-code").first.inner_text().strip()
+            transfer = {**sample_body("Transfer Points (Customer to Customer)"), "code": code}
+            for key in ("fromCustomerIdentifier", "toCustomerIdentifier", "pointsTobeTransferred"):
+                transfer[key] = check[key]  # the code is for this sender, recipient and amount
+            made = api.post("/v2/points/transfer", json=transfer, headers=DEMO_AUTH).json()
+            assert made["errors"] == [], made
+            transfer_id = str(made["data"][0]["transferId"])
+            page.goto(customer_url)
+            expect(page.locator("#transfers")).to_contain_text(transfer_id)
 
             # A fault added in the console makes the next call fail; the journal shows it.
             page.goto(f"{server.base_url}/_emulator/ui/faults")
