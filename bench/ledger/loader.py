@@ -61,6 +61,9 @@ def org_document() -> dict[str, Any]:
                 "orgId": ORG_ID,
                 "name": "Ledger Bench Org",
                 "timezone": "+05:30",
+                # The measured page is the first of the customer's whole two-year history, not
+                # the seed's default window of the last 7 days.
+                "config": {"LEDGER_DEFAULT_WHOLE_HISTORY": True},
                 "tills": [
                     {
                         "tillId": TILL_ID,
