@@ -52,7 +52,16 @@ def _write(session: Session, *, offset_us: int, frozen_at: datetime | None) -> N
     )
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""The clock's range: a running clock set near year 9999 would overflow a second later, and
+every expiry date is computed from it."""
+_RANGE = f"{EARLIEST.date().isoformat()} to {LATEST.date().isoformat()}"
+
+
 def set_time(session: Session, moment: datetime) -> ClockReading:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"{moment.isoformat()} is outside the clock's range ({_RANGE})")
     reading = read_clock(session)
     if reading.frozen:
         _write(session, offset_us=0, frozen_at=moment)
@@ -62,7 +71,11 @@ def set_time(session: Session, moment: datetime) -> ClockReading:
 
 
 def advance(session: Session, delta: timedelta) -> ClockReading:
-    return set_time(session, read_clock(session).now + delta)
+    try:
+        moment = read_clock(session).now + delta
+    except OverflowError:
+        raise ValueError(f"{delta.days} days is beyond the clock's range ({_RANGE})") from None
+    return set_time(session, moment)
 
 
 def freeze(session: Session, frozen: bool) -> ClockReading:
@@ -98,15 +111,18 @@ def parse_duration(text: str) -> timedelta:
     }
     if not parts or text.strip().endswith("T"):
         raise ValueError(f"not an ISO-8601 duration: {text!r}")
-    delta = timedelta(
-        days=parts.get("years", 0) * 365
-        + parts.get("months", 0) * 30
-        + parts.get("weeks", 0) * 7
-        + parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        delta = timedelta(
+            days=parts.get("years", 0) * 365
+            + parts.get("months", 0) * 30
+            + parts.get("weeks", 0) * 7
+            + parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        raise ValueError(f"{text!r} is longer than a duration can be") from None
     return -delta if text.strip().startswith("-") else delta
 
 

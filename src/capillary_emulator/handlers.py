@@ -5,6 +5,8 @@ Every error a client can provoke is rendered here as Capillary's error item
 """
 
 import logging
+import re
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,9 +28,11 @@ from capillary_emulator.errors import (
 log = logging.getLogger("capillary_emulator")
 
 
-def error_response(request: Request, error: CapillaryError) -> JSONResponse:
+def error_response(
+    request: Request, error: CapillaryError, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     status = error.http_status or request.app.state.settings.business_error_status
-    return JSONResponse(error_body(request.url.path, error), status_code=status)
+    return JSONResponse(error_body(request.url.path, error), status_code=status, headers=headers)
 
 
 async def _capillary_error(request: Request, exc: Exception) -> JSONResponse:
@@ -57,15 +61,30 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         error = ResourceNotFoundError(path=request.url.path)
     elif exc.status_code == 405:
         error = MethodNotAllowedError(method=request.method, path=request.url.path)
+        return error_response(request, error, headers={"Allow": _allowed(request, exc)})
     else:
         error = InvalidInputError(detail=str(exc.detail))
         return JSONResponse(error_body(request.url.path, error), status_code=exc.status_code)
     return error_response(request, error)
 
 
+def _allowed(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method the documented routes take on this path, with Starlette's own `Allow`
+    (which names only the first matching route's)."""
+    starlette = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), "")
+    methods = {m.strip() for m in starlette.split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return ", ".join(sorted(methods))
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(request, InternalError())
+    # The server drops the connection after an unhandled error; saying so lets a pooled
+    # client open a new one instead of failing its next request on the dead one.
+    return error_response(request, InternalError(), headers={"Connection": "close"})
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -103,6 +103,23 @@ def configured_client(settings, client):
 
 
 class TestSettings:
+    def test_admin_token_is_compared_in_constant_time(self, configured_client, monkeypatch):
+        from capillary_emulator import context
+
+        compared = []
+
+        def spy(a: bytes, b: bytes) -> bool:
+            compared.append((a, b))
+            return a == b
+
+        monkeypatch.setattr(context.secrets, "compare_digest", spy)
+        with configured_client(admin_token="s3cret") as guarded:
+            assert guarded.get("/_emulator/clock").status_code == 403
+            wrong = guarded.get("/_emulator/clock", headers={"X-CAPEMU-ADMIN-TOKEN": "guess"})
+            right = guarded.get("/_emulator/clock", headers={"X-CAPEMU-ADMIN-TOKEN": "s3cret"})
+        assert (wrong.status_code, right.status_code) == (403, 200)
+        assert compared == [(b"guess", b"s3cret"), (b"s3cret", b"s3cret")]
+
     def test_admin_token_protects_the_control_plane(self, configured_client):
         with configured_client(admin_token="s3cret") as guarded:
             refused = guarded.get("/_emulator/audit")

@@ -63,3 +63,30 @@ class TestMigrations:
         config = lifecycle._alembic_config()
         config.attributes["url"] = url
         command.check(config)  # raises when autogenerate would find a difference
+
+
+class TestSafeDefaults:
+    def test_compose_publishes_on_loopback_only(self):
+        assert _compose()["services"]["emulator"]["ports"] == ["127.0.0.1:8000:8000"]
+
+    def test_every_service_restarts(self):
+        for name, service in _compose()["services"].items():
+            assert service["restart"] == "unless-stopped", name
+
+    def test_image_runs_as_a_non_root_user(self):
+        lines = (PROJECT_ROOT / "Dockerfile").read_text().splitlines()
+        users = [line.split()[1] for line in lines if line.startswith("USER ")]
+        assert users and users[-1] not in ("root", "0")
+        cmd = next(i for i, line in enumerate(lines) if line.startswith("CMD "))
+        assert lines.index(f"USER {users[-1]}") < cmd
+
+    def test_dockerignore_keeps_the_repository_clutter_out(self):
+        ignored = (PROJECT_ROOT / ".dockerignore").read_text().split()
+        for entry in (".git", ".venv", "tests", "*.db"):
+            assert entry in ignored
+        copied = [
+            line.split()[1]
+            for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines()
+            if line.startswith("COPY ")
+        ]
+        assert not set(copied) & set(ignored)

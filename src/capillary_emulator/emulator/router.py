@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from capillary_emulator import clock, lifecycle
@@ -12,7 +12,11 @@ from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
 from capillary_emulator.store.journal import JournalFilter
 
-OrgIdQuery = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+MAX_ID = 2**63 - 1
+"""Ids are 64-bit in the database; a bigger number is a 400, not an overflow in the driver."""
+OrgIdQuery = Annotated[int | None, Query(ge=0, le=MAX_ID)]
+OrgIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
+FaultIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
 WaitQuery = Annotated[
     float,
     Query(ge=0, le=service.MAX_WAIT_SECONDS, description="seconds to wait for a match (max 30)"),
@@ -48,9 +52,7 @@ async def health(request: Request, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/reset")
-async def reset(
-    request: Request, session: SessionDep, orgId: Annotated[int | None, Query()] = None
-) -> dict[str, Any]:
+async def reset(request: Request, session: SessionDep, orgId: OrgIdQuery = None) -> dict[str, Any]:
     lifecycle.reset(session, request.app.state.settings, org_id=orgId)
     session.commit()
     return {"status": "ok", "orgId": orgId}
@@ -75,7 +77,7 @@ async def create_org(
 
 
 @router.delete("/orgs/{org_id}", status_code=204)
-async def delete_org(session: SessionDep, org_id: int) -> Response:
+async def delete_org(session: SessionDep, org_id: OrgIdPath) -> Response:
     service.delete_org(session, org_id)
     session.commit()
     return Response(status_code=204)
@@ -155,7 +157,7 @@ async def clear_faults(session: SessionDep) -> dict[str, Any]:
 
 
 @router.delete("/faults/{fault_id}")
-async def remove_fault(session: SessionDep, fault_id: int) -> dict[str, Any]:
+async def remove_fault(session: SessionDep, fault_id: FaultIdPath) -> dict[str, Any]:
     removed = faults.clear_faults(session, fault_id=fault_id)
     session.commit()
     return {"removed": removed}
