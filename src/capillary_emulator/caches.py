@@ -49,6 +49,8 @@ class Fault:
     message: str
     remaining: int | None
     delay_ms: int
+    org_id: int | None = None
+    """Only calls authenticated as this org match (None: every caller)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method == method) and fnmatchcase(path, self.path)
@@ -63,13 +65,24 @@ class Fault:
             "message": self.message,
             "remaining": self.remaining,
             "delayMs": self.delay_ms,
+            "orgId": self.org_id,
         }
 
 
 def load_faults(session: Session) -> tuple[Fault, ...]:
     rows = session.execute(select(EmulatorFault).order_by(EmulatorFault.id)).scalars()
     return tuple(
-        Fault(r.id, r.method, r.path, r.http_status, r.code, r.message, r.remaining, r.delay_ms)
+        Fault(
+            r.id,
+            r.method,
+            r.path,
+            r.http_status,
+            r.code,
+            r.message,
+            r.remaining,
+            r.delay_ms,
+            r.org_id,
+        )
         for r in rows
     )
 

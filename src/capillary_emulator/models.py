@@ -389,6 +389,8 @@ class EmulatorFault(Base):
     delay_ms: Mapped[int] = mapped_column(Integer, default=0)
     """Milliseconds to wait before answering (a delay-only fault has http_status 0)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    org_id: Mapped[int | None] = mapped_column(BigInteger)
+    """Only calls authenticated as this org match; NULL for every caller."""
 
 
 class Bill(Base):
