@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from capillary_emulator import clock
 from capillary_emulator.auth import authenticate_until
 from capillary_emulator.clock import STATE_ID, ClockReading
 from capillary_emulator.models import EmulatorFault, EmulatorState
-from capillary_emulator.tenancy import Caller
+from capillary_emulator.tenancy import Caller, OrgInfo
 
 
 def invalidate(session: Session) -> None:
@@ -87,6 +88,11 @@ def load_faults(session: Session) -> tuple[Fault, ...]:
     )
 
 
+def org_reading(reading: ClockReading, org: OrgInfo) -> ClockReading:
+    """The clock this org's requests read: its own when set, else the global `reading`."""
+    return clock.org_reading(reading, org.clock_offset_us, org.clock_frozen_at)
+
+
 class WorkerCaches:
     """This worker's caches (one per app, on `app.state.caches`), all valid for the same
     control generation. Failed credentials are never cached."""
@@ -126,7 +132,7 @@ class WorkerCaches:
         cached = self._callers.get(key)
         if cached is not None:
             expires_at, caller = cached
-            if expires_at is None or now < expires_at:
+            if expires_at is None or org_reading(reading, caller.org).now < expires_at:
                 return caller
         caller, expires_at = authenticate_until(
             session, authorization=authorization, oauth_token=oauth_token, now=now

@@ -40,6 +40,10 @@ class Org(Base):
     """UTC offset ("+05:30") in which legacy date strings are rendered."""
     default_country_code: Mapped[str] = mapped_column(String(6), default="")
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    clock_offset_us: Mapped[int | None] = mapped_column(BigInteger)
+    """The org's own clock (POST /_emulator/clock?orgId=): its offset from system time, 0 when
+    frozen; NULL while the org reads the global clock."""
+    clock_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Till(Base):
