@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from sqlalchemy.orm import Session
 
+from capillary_emulator import clock
 from capillary_emulator.errors import AuthenticationFailedError, OAuthTokenFailedError
 from capillary_emulator.store import auth as store
 from capillary_emulator.store.sql import Db
@@ -27,7 +28,7 @@ def authenticate_until(
     """The caller, and for a token when it stops working (None for Basic: until invalidated)."""
     if oauth_token:
         found = store.caller_of_token(Db(session), oauth_token)
-        if found is None or found.expires_at is None or found.expires_at <= now:
+        if found is None or found.expires_at is None or found.expires_at <= _org_now(found, now):
             raise AuthenticationFailedError()
     elif authorization:
         code, password_md5 = _basic_credentials(authorization)
@@ -37,6 +38,12 @@ def authenticate_until(
     else:
         raise AuthenticationFailedError()
     return _caller(found), found.expires_at
+
+
+def _org_now(found: store.CallerRows, now: datetime) -> datetime:
+    """`now` (the global clock) as the credential's org reads it (its own clock when set)."""
+    org, reading = found.org, clock.ClockReading(now, False)
+    return clock.org_reading(reading, org["clock_offset_us"], org["clock_frozen_at"]).now
 
 
 def _basic_credentials(authorization: str) -> tuple[str, str]:
@@ -74,6 +81,8 @@ def issue_oauth_token(session: Session, *, key: str, secret: str, now: datetime)
     client = store.oauth_client(db, key)
     if client is None or not secrets.compare_digest(client.secret, secret):
         raise OAuthTokenFailedError()
+    reading = clock.ClockReading(now, False)
+    now = clock.org_reading(reading, client.clock_offset_us, client.clock_frozen_at).now
     # Capillary issues an RS256 JWT; clients treat it as opaque, so an opaque random token
     # with the same lifetime semantics is enough and needs no key material.
     token = "capemu." + secrets.token_urlsafe(32)

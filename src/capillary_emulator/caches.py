@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from capillary_emulator import clock
 from capillary_emulator.auth import authenticate_until
 from capillary_emulator.clock import STATE_ID, ClockReading
 from capillary_emulator.models import EmulatorFault, EmulatorState
-from capillary_emulator.tenancy import Caller
+from capillary_emulator.tenancy import Caller, OrgInfo
 
 
 def invalidate(session: Session) -> None:
@@ -49,6 +50,8 @@ class Fault:
     message: str
     remaining: int | None
     delay_ms: int
+    org_id: int | None = None
+    """Only calls authenticated as this org match (None: every caller)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method == method) and fnmatchcase(path, self.path)
@@ -63,15 +66,31 @@ class Fault:
             "message": self.message,
             "remaining": self.remaining,
             "delayMs": self.delay_ms,
+            "orgId": self.org_id,
         }
 
 
 def load_faults(session: Session) -> tuple[Fault, ...]:
     rows = session.execute(select(EmulatorFault).order_by(EmulatorFault.id)).scalars()
     return tuple(
-        Fault(r.id, r.method, r.path, r.http_status, r.code, r.message, r.remaining, r.delay_ms)
+        Fault(
+            r.id,
+            r.method,
+            r.path,
+            r.http_status,
+            r.code,
+            r.message,
+            r.remaining,
+            r.delay_ms,
+            r.org_id,
+        )
         for r in rows
     )
+
+
+def org_reading(reading: ClockReading, org: OrgInfo) -> ClockReading:
+    """The clock this org's requests read: its own when set, else the global `reading`."""
+    return clock.org_reading(reading, org.clock_offset_us, org.clock_frozen_at)
 
 
 class WorkerCaches:
@@ -113,7 +132,7 @@ class WorkerCaches:
         cached = self._callers.get(key)
         if cached is not None:
             expires_at, caller = cached
-            if expires_at is None or now < expires_at:
+            if expires_at is None or org_reading(reading, caller.org).now < expires_at:
                 return caller
         caller, expires_at = authenticate_until(
             session, authorization=authorization, oauth_token=oauth_token, now=now

@@ -6,11 +6,12 @@ Its state is one database row, so every server process sharing the database sees
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from capillary_emulator.models import EmulatorState
+from capillary_emulator.models import EmulatorState, Org
 from capillary_emulator.store.control import read_state
 from capillary_emulator.store.sql import Db
 
@@ -38,6 +39,42 @@ def read_clock(session: Session) -> ClockReading:
     if frozen_at is not None:
         return ClockReading(frozen_at, True, generation)
     return ClockReading(system_now() + timedelta(microseconds=offset_us), False, generation)
+
+
+def org_reading(
+    reading: ClockReading, offset_us: int | None, frozen_at: datetime | None
+) -> ClockReading:
+    """The clock an org reads: its own when set (`offset_us` not None), else the global one."""
+    if offset_us is None:
+        return reading
+    if frozen_at is not None:
+        return ClockReading(frozen_at, True, reading.control_generation)
+    moment = system_now() + timedelta(microseconds=offset_us)
+    return ClockReading(moment, False, reading.control_generation)
+
+
+def set_org_clock(
+    session: Session, org_id: int, current: ClockReading, command: str, value: Any
+) -> None:
+    """Apply "set", "advance" or "freeze" to one org's clock, starting from the clock it reads
+    now (`current`); the caller invalidates the caches (the org's clock rides on its caller)."""
+    if command == "freeze":
+        moment, frozen = current.now, bool(value)
+    else:
+        moment = current.now + value if command == "advance" else value
+        frozen = current.frozen
+    offset_us, frozen_at = (0, moment) if frozen else (_micros(moment - system_now()), None)
+    session.execute(
+        update(Org)
+        .where(Org.id == org_id)
+        .values(clock_offset_us=offset_us, clock_frozen_at=frozen_at)
+    )
+
+
+def clear_org_clock(session: Session, org_id: int) -> None:
+    session.execute(
+        update(Org).where(Org.id == org_id).values(clock_offset_us=None, clock_frozen_at=None)
+    )
 
 
 def now(session: Session) -> datetime:

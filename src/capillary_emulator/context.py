@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from capillary_emulator import clock
+from capillary_emulator import caches, clock
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
@@ -112,7 +112,7 @@ def _context(request: Request, session: Session, reading: ClockReading) -> Reque
     return RequestContext(
         session=session,
         caller=caller,
-        now=reading.now,
+        now=caches.org_reading(reading, caller.org).now,
         settings=request.app.state.settings,
         request=request,
     )

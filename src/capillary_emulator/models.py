@@ -40,6 +40,10 @@ class Org(Base):
     """UTC offset ("+05:30") in which legacy date strings are rendered."""
     default_country_code: Mapped[str] = mapped_column(String(6), default="")
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    clock_offset_us: Mapped[int | None] = mapped_column(BigInteger)
+    """The org's own clock (POST /_emulator/clock?orgId=): its offset from system time, 0 when
+    frozen; NULL while the org reads the global clock."""
+    clock_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Till(Base):
@@ -389,6 +393,8 @@ class EmulatorFault(Base):
     delay_ms: Mapped[int] = mapped_column(Integer, default=0)
     """Milliseconds to wait before answering (a delay-only fault has http_status 0)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    org_id: Mapped[int | None] = mapped_column(BigInteger)
+    """Only calls authenticated as this org match; NULL for every caller."""
 
 
 class Bill(Base):

@@ -6,6 +6,7 @@ closes); they are built from the database rows by `from_row`.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Self
 
@@ -28,6 +29,9 @@ class OrgInfo(_FromRow):
     """"+05:30": the offset legacy date strings are rendered in."""
     default_country_code: str
     config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    clock_offset_us: int | None = None
+    """The org's own clock (see `clock.org_reading`); None while it reads the global one."""
+    clock_frozen_at: datetime | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the cached value cannot be changed by whoever holds the row.

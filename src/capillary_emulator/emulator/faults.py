@@ -4,7 +4,9 @@ down, for a number of calls or until cleared.
 Faults live in the database, so every worker applies them; each worker keeps the list in its
 `caches.WorkerCaches`, and adding or clearing one invalidates the caches. `inject_faults` is a
 dependency of every Capillary router (create_app adds it), so the request context knows nothing
-of faults. It runs first, before credentials are checked.
+of faults. It runs first, before credentials are checked; only a fault scoped to one org
+(`orgId`) resolves the caller (through the worker's caller cache), and a call whose credentials
+fail matches no org-scoped fault (it then fails with its own 401).
 
 Commits: a counted fault's use is committed at once in its own short transaction on its own
 session (`_use`), because the request it fails rolls back everything else; see there.
@@ -19,11 +21,14 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from capillary_emulator import caches
+from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.caches import Fault
+from capillary_emulator.clock import ClockReading
 from capillary_emulator.context import ClockDep, SessionDep
 from capillary_emulator.db import transaction
-from capillary_emulator.errors import ControlRequestError, InjectedFaultError
+from capillary_emulator.errors import CapillaryError, ControlRequestError, InjectedFaultError
 from capillary_emulator.models import EmulatorFault
+from capillary_emulator.store.bulk import existing_org
 
 
 async def inject_faults(request: Request, session: SessionDep, reading: ClockDep) -> None:
@@ -33,6 +38,8 @@ async def inject_faults(request: Request, session: SessionDep, reading: ClockDep
     for fault in request.app.state.caches.faults(session, reading):
         if not fault.matches(method, path):
             continue
+        if fault.org_id is not None and _caller_org(request, session, reading) != fault.org_id:
+            continue
         if fault.remaining is not None and not _use(request, session, fault):
             continue  # used up by earlier calls
         if fault.delay_ms:
@@ -40,6 +47,19 @@ async def inject_faults(request: Request, session: SessionDep, reading: ClockDep
         if fault.http_status:
             raise _error(fault)
         return
+
+
+def _caller_org(request: Request, session: Session, reading: ClockReading) -> int | None:
+    try:
+        caller = request.app.state.caches.caller(
+            session,
+            reading,
+            authorization=request.headers.get("authorization"),
+            oauth_token=request.headers.get(OAUTH_HEADER),
+        )
+    except CapillaryError:
+        return None
+    return int(caller.org_id)
 
 
 def _use(request: Request, session: Session, fault: Fault) -> bool:
@@ -73,7 +93,7 @@ def _error(fault: Fault) -> InjectedFaultError:
 
 
 def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault:
-    allowed = {"method", "path", "status", "code", "message", "count", "delayMs"}
+    allowed = {"method", "path", "status", "code", "message", "count", "delayMs", "orgId"}
     unknown = set(spec) - allowed
     if unknown:
         raise ControlRequestError(detail=f"unknown fields {sorted(unknown)}; use {sorted(allowed)}")
@@ -98,6 +118,11 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
     message = spec.get("message", "")
     if not isinstance(message, str):
         raise ControlRequestError(detail='"message" must be text')
+    org_id = spec.get("orgId")
+    if org_id is not None:
+        org_id = _whole(spec, "orgId", 0, low=1, high=2**63 - 1)
+        if not existing_org(session, org_id):
+            raise ControlRequestError(detail=f'"orgId" {org_id} is not an org')
     row = EmulatorFault(
         method=method.upper(),
         path=path,
@@ -107,11 +132,12 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
         remaining=count,
         delay_ms=delay_ms,
         created_at=now,
+        org_id=org_id,
     )
     session.add(row)
     session.flush()
     caches.invalidate(session)
-    return Fault(row.id, row.method, row.path, status, code, message, count, delay_ms)
+    return Fault(row.id, row.method, row.path, status, code, message, count, delay_ms, org_id)
 
 
 def _whole(spec: dict[str, Any], key: str, default: int, *, low: int, high: int) -> int:

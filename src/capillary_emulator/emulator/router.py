@@ -91,7 +91,9 @@ async def seed_schema() -> dict[str, Any]:
 
 
 @router.get("/clock")
-async def get_clock(session: SessionDep) -> dict[str, Any]:
+async def get_clock(session: SessionDep, orgId: OrgIdQuery = None) -> dict[str, Any]:
+    if orgId is not None:
+        return service.org_clock_body(session, orgId)
     return service.clock_body(clock.read_clock(session))
 
 
@@ -99,7 +101,13 @@ async def get_clock(session: SessionDep) -> dict[str, Any]:
 async def set_clock(
     session: SessionDep,
     command: Annotated[dict[str, Any], Body(openapi_examples=CLOCK_EXAMPLES)],
+    orgId: OrgIdQuery = None,
 ) -> dict[str, Any]:
+    """The global clock, or with `orgId` that org's own clock (no other org is affected)."""
+    if orgId is not None:
+        service.change_org_clock(session, orgId, command)
+        session.commit()
+        return service.org_clock_body(session, orgId)
     reading = service.change_clock(session, command)
     session.commit()
     return service.clock_body(reading)

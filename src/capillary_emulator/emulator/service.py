@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from capillary_emulator import clock
+from capillary_emulator import caches, clock
 from capillary_emulator.customers.service import find_customer, identifier_type
-from capillary_emulator.errors import ControlRequestError, CustomerNotFoundError
+from capillary_emulator.errors import ControlRequestError, CustomerNotFoundError, OrgNotFoundError
 from capillary_emulator.models import (
     Org,
     Otp,
@@ -97,13 +97,49 @@ def clock_body(reading: clock.ClockReading) -> dict[str, Any]:
     return {"now": reading.now.isoformat(), "frozen": reading.frozen}
 
 
-def change_clock(session: Session, command: dict[str, Any]) -> clock.ClockReading:
-    """Apply one of {"set": iso}, {"advance": duration}, {"freeze": bool}; expire what is due."""
+def org_clock(session: Session, org_id: int) -> clock.ClockReading:
+    """The clock this org's requests read (its own when set, else the global one)."""
+    org = session.get(Org, org_id)
+    if org is None:
+        raise OrgNotFoundError(org_id=org_id)
+    return clock.org_reading(clock.read_clock(session), org.clock_offset_us, org.clock_frozen_at)
+
+
+def org_clock_body(session: Session, org_id: int) -> dict[str, Any]:
+    org = session.get(Org, org_id)
+    own = org is not None and org.clock_offset_us is not None
+    return {**clock_body(org_clock(session, org_id)), "orgId": org_id, "ownClock": own}
+
+
+def change_org_clock(session: Session, org_id: int, command: dict[str, Any]) -> None:
+    """One org's clock: the same commands as the global one; expires that org's due points."""
+    key, value = _clock_command(command)
+    current = org_clock(session, org_id)
+    try:
+        if key == "set":
+            value = clock.parse_instant(str(value))
+        elif key == "advance":
+            value = clock.parse_duration(str(value))
+        elif not isinstance(value, bool):
+            raise ValueError("freeze takes true or false")
+    except ValueError as exc:
+        raise ControlRequestError(detail=f"{key}: {exc}") from None
+    clock.set_org_clock(session, org_id, current, key, value)
+    session.expire_all()
+    caches.invalidate(session)  # the org's clock rides on its cached caller
+    expire_due_points(session, org_id=org_id, now=org_clock(session, org_id).now)
+
+
+def _clock_command(command: dict[str, Any]) -> tuple[str, Any]:
     given = [k for k in ("set", "advance", "freeze") if k in command]
     if len(given) != 1 or set(command) - {"set", "advance", "freeze"}:
         raise ControlRequestError(detail='send exactly one of "set", "advance" or "freeze"')
-    key = given[0]
-    value = command[key]
+    return given[0], command[given[0]]
+
+
+def change_clock(session: Session, command: dict[str, Any]) -> clock.ClockReading:
+    """Apply one of {"set": iso}, {"advance": duration}, {"freeze": bool}; expire what is due."""
+    key, value = _clock_command(command)
     try:
         if key == "set":
             reading = clock.set_time(session, clock.parse_instant(str(value)))
@@ -121,7 +157,8 @@ def change_clock(session: Session, command: dict[str, Any]) -> clock.ClockReadin
 
 def expire_all(session: Session, now: datetime) -> int:
     total = 0
-    for org_id in session.execute(select(Org.id).order_by(Org.id)).scalars():
+    own_clock = Org.clock_offset_us.is_not(None)  # such an org's points expire on its own clock
+    for org_id in session.execute(select(Org.id).where(~own_clock).order_by(Org.id)).scalars():
         total += expire_due_points(session, org_id=org_id, now=now)
     return total
 

@@ -26,6 +26,8 @@ _CALLER_COLUMNS = (
     Org.timezone,
     Org.default_country_code,
     Org.config,
+    Org.clock_offset_us,
+    Org.clock_frozen_at,
     Program.id,
     Program.name,
     Program.is_default,
@@ -60,9 +62,18 @@ TILL_BY_CODE = Statement("till_by_code", _till_by_code)
 TOKEN_CALLER = Statement("token_caller", _token_caller)
 CLIENT_BY_KEY = Statement(
     "oauth_client_by_key",
-    lambda: select(
-        OAuthClient.org_id, OAuthClient.till_id, OAuthClient.secret, OAuthClient.ttl_seconds
-    ).where(OAuthClient.key == bindparam("key")),
+    lambda: (
+        select(
+            OAuthClient.org_id,
+            OAuthClient.till_id,
+            OAuthClient.secret,
+            OAuthClient.ttl_seconds,
+            Org.clock_offset_us,
+            Org.clock_frozen_at,
+        )
+        .join(Org, Org.id == OAuthClient.org_id)
+        .where(OAuthClient.key == bindparam("key"))
+    ),
 )
 
 
@@ -88,21 +99,29 @@ class CallerRows:
 
 
 _TILL = ("id", "org_id", "code", "password_md5", "store_id", "store_name", "store_code")
-_ORG = ("id", "name", "timezone", "default_country_code", "config")
+_ORG = (
+    "id",
+    "name",
+    "timezone",
+    "default_country_code",
+    "config",
+    "clock_offset_us",
+    "clock_frozen_at",
+)
 
 
 def _caller(rows: Sequence[Row], expires_at: datetime | None = None) -> CallerRows | None:
     if not rows:
         return None
     till = dict(zip(_TILL, rows[0][:7], strict=True))
-    org = dict(zip(_ORG, rows[0][7:12], strict=True))
+    org = dict(zip(_ORG, rows[0][7:14], strict=True))
     config = org["config"]
     # SQLite hands JSON columns back as text; psycopg decodes them itself.
     org["config"] = json.loads(config) if isinstance(config, str) else config
     programs = tuple(
-        {"id": r[12], "org_id": org["id"], "name": r[13], "is_default": bool(r[14])}
+        {"id": r[14], "org_id": org["id"], "name": r[15], "is_default": bool(r[16])}
         for r in rows
-        if r[12] is not None
+        if r[14] is not None
     )
     password = till.pop("password_md5")
     return CallerRows(till, org, password, programs, expires_at)
@@ -123,6 +142,9 @@ class ClientRow:
     till_id: int
     secret: str
     ttl_seconds: int
+    clock_offset_us: int | None = None
+    """The client's org's own clock (None: it reads the global one)."""
+    clock_frozen_at: datetime | None = None
 
 
 def oauth_client(db: Db, key: str) -> ClientRow | None:
