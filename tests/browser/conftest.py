@@ -4,11 +4,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.support import LiveServer
 from tests.support.browser import launch_chromium
 from tests.support.databases import fresh_database_url
+
+# How long `expect` waits for a page to get where a test says (not a speed check): Swagger UI
+# renders the whole document in script, which takes seconds on a loaded CI machine.
+expect.set_options(timeout=30_000)
 
 ADMIN_TOKEN = "console-test-token"
 
