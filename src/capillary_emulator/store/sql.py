@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import Base, UTCDateTime
+from capillary_emulator.db import OBSERVERS, Base, UTCDateTime, notify
 
 Row = tuple[Any, ...]
 
@@ -137,18 +137,6 @@ class DialectStatement(Statement):
         if found is None:
             found = self._constructs[dialect.name] = self._build_for(dialect.name)
         return found
-
-
-StatementObserver = Callable[[str, Any], None]
-OBSERVERS: list[StatementObserver] = []
-"""Called with the SQL and the driver parameters (None for `executemany`) of every statement the
-data-access layer runs: the bench counts and explains them with it (driver-level calls never
-reach SQLAlchemy's `before_cursor_execute`). Empty in normal use."""
-
-
-def notify(sql: str, params: Any = None) -> None:
-    for observe in OBSERVERS:
-        observe(sql, params)
 
 
 _DRIVER = "capemu_driver_connection"
