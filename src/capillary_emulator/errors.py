@@ -598,3 +598,41 @@ class V11IdentifierUpdateNotAllowedWarning(CapillaryWarning):
 class V11IdentifierOccupiedWarning(CapillaryWarning):
     code = 91007
     message = "{kind} is already occupied by some other user, ignoring it."
+
+
+# --- POST /v2/points/unlockPromisedPoints ------------------------------------------------------
+
+
+class UnlockEventLogNotFoundError(CapillaryError):
+    code = 3918
+    message = "Error unlocking points: no eventLog found for given eventLogId"
+
+
+class UnlockBillNumberMissingError(CapillaryError):
+    code = 82323271
+    message = "Bill number missing"
+
+
+class UnlockEventNameNotFoundError(CapillaryError):
+    code = 82323272
+    message = "Event name not found"
+
+
+class UnlockEntityTypeInvalidError(CapillaryError):
+    code = 82323276
+    message = "Entity type invalid"
+
+
+class UnlockBillNotFoundError(CapillaryError):
+    code = 82323277
+    message = "No bill found for given bill number"
+
+
+class NoPromisedPointsError(CapillaryError):
+    code = 82323282
+    message = "No promise points found to unlock"
+
+
+class UnlockIdentifierMissingError(CapillaryError):
+    code = 82323284
+    message = "identifierName, identifierValue, or source cannot be empty"

@@ -18,7 +18,7 @@ from capillary_emulator.customer_api.schemas import (
     V11TransactionsAnswer,
 )
 from capillary_emulator.customer_api.service import Who
-from capillary_emulator.customer_api.xml import to_xml
+from capillary_emulator.v11_xml import to_xml
 
 router = APIRouter(tags=["customers"])
 

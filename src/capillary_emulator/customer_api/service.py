@@ -92,7 +92,7 @@ def loyalty_program_details(
             s["expired"] -= total
         elif event == "ReturnBill":
             s["returned"] -= total
-        elif not event.startswith(("TransactionAdd", "PointsTransfer")):
+        elif not event.startswith(("TransactionAdd", "PointsTransfer", "DelayedAccrual")):
             s["adjusted"] += total
         if credit and event != "ReturnBill" and not event.startswith("PointsRedemption"):
             s["lifetime"] += total
