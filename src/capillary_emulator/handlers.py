@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,23 +24,41 @@ from capillary_emulator.errors import (
     ResourceNotFoundError,
     UnsupportedMediaTypeError,
 )
+from capillary_emulator.v11_xml import to_xml
 
 log = logging.getLogger("capillary_emulator")
 
 
+def asks_for_xml(request: Request) -> bool:
+    """`format=xml`, or an `Accept` whose first XML or JSON type is XML."""
+    if (request.query_params.get("format") or "").strip().lower() == "xml":
+        return True
+    for media in request.headers.get("accept", "").lower().split(","):
+        kind = media.split(";")[0].strip()
+        if "json" in kind:
+            return False
+        if kind.endswith("/xml") or kind.endswith("+xml"):
+            return True
+    return False
+
+
 def error_response(
     request: Request, error: CapillaryError, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+) -> Response:
     status = error.http_status or request.app.state.settings.business_error_status
+    if status == 401 and asks_for_xml(request):
+        # Two partner dataflows parse a 401 as XML (`<success>`, `<code>`, `<message>`).
+        body = {"response": {"status": {"success": "false", "code": 401, "message": error.text}}}
+        return Response(to_xml(body), status, headers, media_type="application/xml")
     return JSONResponse(error_body(request.url.path, error), status_code=status, headers=headers)
 
 
-async def _capillary_error(request: Request, exc: Exception) -> JSONResponse:
+async def _capillary_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CapillaryError)
     return error_response(request, exc)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
@@ -54,7 +72,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, InvalidInputError(detail="; ".join(parts)))
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     error: CapillaryError
     if exc.status_code == 404:
@@ -80,7 +98,7 @@ def _allowed(request: Request, exc: StarletteHTTPException) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     # The server drops the connection after an unhandled error; saying so lets a pooled
     # client open a new one instead of failing its next request on the dead one.

@@ -24,6 +24,11 @@ from capillary_emulator.redemptions.schemas import (
     RedeemResult,
     SideEffect,
     SideEffects,
+    V11Status,
+    ValidationCodeBody,
+    ValidationCodeItem,
+    ValidationCodeResponse,
+    ValidationCodes,
     batch_status,
     item_status,
 )
@@ -159,3 +164,31 @@ def points_echo(raw: object) -> int | None:
     if amount is None or abs(amount) >= MAX_POINTS:
         return None
     return to_milli(amount)
+
+
+def validation_code_answer(
+    customer: FoundCustomer | None,
+    given: object,
+    points: object,
+    failure: CapillaryError | None,
+) -> ValidationCodeResponse:
+    """`points` are the thousandths issued for, or (on a failure) as the request sent them."""
+    if failure is None:
+        assert isinstance(points, int)
+        shown = points_text(points)
+        status = V11Status(success="true", code=200, message="Operation Successful")
+        item = V11Status(success="true", code=200, message="Validation Code Issued by SMS/Email")
+    else:
+        echoed = points_echo(points)
+        shown = ("" if points is None else str(points)) if echoed is None else points_text(echoed)
+        status = batch_status(0, 1)
+        item = item_status(failure.code, failure.text)
+    code = ValidationCodeItem(
+        **contacts(customer, given),
+        user_id=str(customer.id) if customer is not None else "",
+        points=shown,
+        item_status=item,
+    )
+    return ValidationCodeResponse(
+        response=ValidationCodeBody(status=status, validation_code=ValidationCodes(code=code))
+    )

@@ -39,6 +39,7 @@ from capillary_emulator.redemptions.schemas import (
     RedeemedItem,
     RedeemResponse,
     RedeemResult,
+    ValidationCodeResponse,
 )
 from capillary_emulator.store import redemptions as store
 from capillary_emulator.store.customer_lookup import FoundCustomer, find_customer
@@ -130,6 +131,38 @@ def check_redeemable(
             contacts=customer.contacts,
         )
     return rendering.redeemable_answer(customer, identifiers, milli)
+
+
+# --- GET /v1.1/points/validationcode ----------------------------------------------------------
+
+
+def issue_validation_code(
+    session: Session,
+    *,
+    caller: Caller,
+    now: datetime,
+    identifiers: dict[str, Any],
+    points: object,
+) -> ValidationCodeResponse:
+    """The customer's POINTS code into the OTP inbox, as isredeemable with `issue_otp=true`
+    issues it (the live one again while it is valid); redeem then takes it as
+    `validation_code`. The balance is not checked: redeem checks it."""
+    customer: FoundCustomer | None = None
+    try:
+        customer = _customer_of(Db(session), caller, identifiers)
+        _check_may_redeem(customer, fraud=RedeemCustomerFraudError)
+        milli = points_to_redeem(caller.config, points)
+    except CapillaryError as failure:
+        return rendering.validation_code_answer(customer, identifiers, points, failure)
+    issue_otp(
+        session,
+        org=caller.org,
+        customer=customer,
+        action=OTP_ACTION,
+        now=now,
+        contacts=customer.contacts,
+    )
+    return rendering.validation_code_answer(customer, identifiers, milli, None)
 
 
 # --- POST /v1.1/points/redeem ------------------------------------------------------------------

@@ -157,6 +157,18 @@ class DialectStatement(Statement):
         return found
 
 
+def dialect_insert(dialect: str) -> Any:
+    """The dialect's own `insert` (it has ON CONFLICT), imported when a statement is first
+    compiled: the Postgres dialect costs a SQLite worker ~30 ms of start-up otherwise."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 _DRIVER = "capemu_driver_connection"
 """`Session.info` key: (transaction, dialect, driver connection) of the session's transaction."""
 
