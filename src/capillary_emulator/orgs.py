@@ -13,6 +13,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "ENABLE_USER_GROUP_LOYALTY": False,
     "OTP_VALIDITY_SECONDS": 900,
     "OTP_MAX_ATTEMPTS": 5,
+    "OTP_FIXED_CODES": [],
     # Newer-docs behaviour switches (EMULATION.md 1.3): the seed's behaviour is the default.
     "POINTS_TRANSFER_REJECT_FRACTIONAL": False,
     "POINTS_TRANSFER_DISABLED_CODE": 888,
