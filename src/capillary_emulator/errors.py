@@ -161,6 +161,16 @@ class InsufficientCurrentPointsError(CapillaryError):
     message = "Insufficient current points."
 
 
+class InsufficientLifetimePointsError(CapillaryError):
+    code = 805
+    message = "Insufficient lifetime points."
+
+
+class InsufficientLifetimePurchasesError(CapillaryError):
+    code = 806
+    message = "Insufficient lifetime purchases amount."
+
+
 class PointsNotMultipleError(CapillaryError):
     code = 807
     message = (

@@ -34,6 +34,7 @@ from capillary_emulator.errors import (
     V11CustomerNotFoundError,
 )
 from capillary_emulator.inputs import identifier_candidates, identifier_text
+from capillary_emulator.points import counts_as_lifetime
 from capillary_emulator.store import customer_profiles as store
 from capillary_emulator.store.customers import CustomerRecord
 from capillary_emulator.store.sql import Db
@@ -94,7 +95,7 @@ def loyalty_program_details(
             s["returned"] -= total
         elif not event.startswith(("TransactionAdd", "PointsTransfer", "DelayedAccrual")):
             s["adjusted"] += total
-        if credit and event != "ReturnBill" and not event.startswith("PointsRedemption"):
+        if counts_as_lifetime(event, credit):
             s["lifetime"] += total
     return [
         LoyaltyProgramDetail(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import (
     CapillaryError,
+    InvalidConfigurationError,
     InvalidValidationCodeError,
     OtpInvalidActionError,
     OtpInvalidChannelError,
@@ -125,7 +126,7 @@ def issue_otp(
         entity_type = "MOBILE" if "mobile" in contacts else "EMAIL"
         entity_value = contacts.get("mobile") or contacts.get("email", "")
     validity = OrgConfig(org.config).integer("OTP_VALIDITY_SECONDS")
-    code = new_code()
+    code = fixed_code(org, customer_id, action) or new_code()
     otp_id = store.insert_code(
         db,
         org_id=org.id,
@@ -140,6 +141,21 @@ def issue_otp(
         failed_attempts=0,
     )
     return OtpCode(otp_id, code)
+
+
+def fixed_code(org: OrgInfo, customer_id: int | None, action: str) -> str | None:
+    """The org's `OTP_FIXED_CODES` entry for the customer and action: a code that is issued
+    whenever one is asked for, and again as soon as it is used (the demo's sample code);
+    entries are `{userId, action, code}`. Anything else in the key is Capillary's 888."""
+    entries = org.config.get("OTP_FIXED_CODES") or []
+    if not isinstance(entries, list):
+        raise InvalidConfigurationError()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            raise InvalidConfigurationError()
+        if entry.get("userId") == customer_id and str(entry.get("action", "")).upper() == action:
+            return str(entry["code"])
+    return None
 
 
 def _code_text(code: object) -> str | None:
@@ -181,6 +197,8 @@ def consume_otp(
         before_use()
     if not store.claim(db, live.id, now):
         raise error()
+    if fixed_code(org, customer.id, action) == live.code:
+        store.reissue(db, live.id, now)
     return live
 
 

@@ -7,7 +7,7 @@ as they can be read; these are the only places that know those renderings.
 from decimal import Decimal
 from typing import TypedDict
 
-from capillary_emulator.errors import CapillaryError
+from capillary_emulator.errors import CapillaryError, CapillaryWarning
 from capillary_emulator.points import MILLI, parse_points, to_milli
 from capillary_emulator.redemptions.parsing import MAX_POINTS
 from capillary_emulator.redemptions.schemas import (
@@ -45,15 +45,25 @@ class Contacts(TypedDict):
     external_id: str
 
 
-def redeemable_answer(customer: FoundCustomer, given: object, milli: int) -> IsRedeemableResponse:
+def redeemable_answer(
+    customer: FoundCustomer,
+    given: object,
+    milli: int,
+    warning: CapillaryWarning | None = None,
+) -> IsRedeemableResponse:
+    """Redeemable; a warning (876: no code could be sent) takes the item status' place, still
+    with `success: "true"`."""
     value = points_number(milli)
+    status = item_status(800, "Points can be redeemed")
+    if warning is not None:
+        status = V11Status(success="true", code=warning.code, message=warning.text)
     item = RedeemableItem(
         **contacts(customer, given),
         points=value,
         is_redeemable="true",
         points_redeem_value=value,
         points_redeem_local_value=value,
-        item_status=item_status(800, "Points can be redeemed"),
+        item_status=status,
     )
     return _isredeemable_response(item, failed=False)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, literal_column, null, select, update
 from sqlalchemy.sql import Select
 
 from capillary_emulator.models import CustomerIdentifier, Otp
@@ -72,6 +72,24 @@ CLAIM = Statement(
 )
 
 
+def _reissue() -> Any:
+    """A copy of a used code, issued now, unused, valid until the used one's expiry."""
+    kept = ("org_id", "customer_id", "action", "code", "entity_type", "entity_value", "expires_at")
+    otp = _otps()
+    return insert(otp).from_select(
+        [*kept, "issued_at", "used_at", "failed_attempts"],
+        select(
+            *(otp.c[name] for name in kept),
+            bindparam("now", type_=otp.c.issued_at.type),
+            null(),
+            literal_column("0"),
+        ).where(otp.c.id == bindparam("otp_id")),
+    )
+
+
+REISSUE = Statement("reissue_otp", _reissue)
+
+
 @dataclass(frozen=True)
 class OtpCode:
     id: int
@@ -112,6 +130,11 @@ def claim(db: Db, otp_id: int, now: datetime) -> bool:
     """Mark the code used unless a concurrent request already did (single use on Postgres too:
     the second UPDATE waits for the first to commit, then finds `used_at` set)."""
     return db.execute(CLAIM, otp_id=otp_id, used_at=now) > 0
+
+
+def reissue(db: Db, otp_id: int, now: datetime) -> None:
+    """Issue a used code again, as it was, until its own expiry (a fixed code survives use)."""
+    db.execute(REISSUE, otp_id=otp_id, now=now)
 
 
 def _contacts() -> Select[str, str]:
