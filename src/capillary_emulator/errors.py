@@ -351,6 +351,11 @@ class OtpInvalidOrExpiredError(CapillaryError):
     message = '"OTP is either invalid, expired, or null"'
 
 
+class OtpRateLimitError(HttpError):
+    code = 429
+    message = "OTP generation limit exceeded: at most {count} codes in {minutes} minutes"
+
+
 # --- user groups ------------------------------------------------------------------------------
 
 

@@ -39,6 +39,14 @@ def config_flag(config: OrgConfig, key: str) -> bool:
         raise InvalidConfigurationError() from None
 
 
+def config_integer(config: OrgConfig, key: str) -> int:
+    """An org number; a value that is not a number is Capillary's 888."""
+    try:
+        return config.integer(key)
+    except ConfigValueError:
+        raise InvalidConfigurationError() from None
+
+
 def is_true(raw: object) -> bool:
     """A boolean flag of a body or query: `true`, "true" or "1" (any case, spaces ignored)."""
     return raw is True or (isinstance(raw, str) and raw.strip().lower() in TRUE_TEXT)
