@@ -81,6 +81,16 @@ class UnsupportedMediaTypeError(HttpError):
     message = "Unsupported media type: the request body must be application/json"
 
 
+class RequestTimeoutError(HttpError):
+    code = 408
+    message = "Request timeout: the body did not arrive within {seconds} seconds"
+
+
+class PayloadTooLargeError(HttpError):
+    code = 413
+    message = "Request entity too large: the body may have at most {limit} bytes"
+
+
 class InternalError(HttpError):
     code = 500
     message = "Requests failed: unexpected emulator error (see the server log)"
@@ -349,6 +359,11 @@ class OtpMissingError(CapillaryError):
 class OtpInvalidOrExpiredError(CapillaryError):
     code = 605
     message = '"OTP is either invalid, expired, or null"'
+
+
+class OtpRateLimitError(HttpError):
+    code = 429
+    message = "OTP generation limit exceeded: at most {count} codes in {minutes} minutes"
 
 
 # --- user groups ------------------------------------------------------------------------------

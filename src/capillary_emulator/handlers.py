@@ -4,6 +4,7 @@ Every error a client can provoke is rendered here as Capillary's error item
 `{"status": false, "code": N, "message": "..."}`; nothing leaks a stack trace.
 """
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capillary_emulator.envelope import error_body
 from capillary_emulator.errors import (
@@ -21,6 +22,8 @@ from capillary_emulator.errors import (
     InvalidInputError,
     MalformedJsonError,
     MethodNotAllowedError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
     ResourceNotFoundError,
     UnsupportedMediaTypeError,
 )
@@ -137,3 +140,81 @@ class JsonBodyOnly:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class BodyLimits:
+    """The outermost middleware: a request body is read here in full, within `max_bytes` and
+    `timeout` seconds, before anything else (the journal, the app) sees it.
+
+    A body declared (Content-Length) or counted while it arrives (chunked, or a Content-Length
+    that lies) above the limit is 413; one that has not arrived in full when the time is up is
+    408. Both answers close the connection, whose unread body cannot be skipped.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared: int | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = int(value) if value.strip().isdigit() else None
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send, PayloadTooLargeError(limit=self.max_bytes))
+            return
+        if not chunked and not declared:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        error: CapillaryError | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away: there is no one to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        error = PayloadTooLargeError(limit=self.max_bytes)
+                        break
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            error = RequestTimeoutError(seconds=f"{self.timeout:g}")
+        if error is not None:
+            await self._refuse(scope, receive, send, error)
+            return
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: CapillaryError) -> None:
+        log.info("%s %s refused: %s", scope["method"], scope["path"], error.text)
+        response = JSONResponse(
+            error_body(scope["path"], error),
+            status_code=error.http_status or 400,
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read by `BodyLimits` as one message; then the server's own (disconnect)."""
+    pending = [body]
+
+    async def replayed() -> Message:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": False}
+        return await receive()
+
+    return replayed

@@ -18,7 +18,7 @@ from capillary_emulator.emulator.journal import Journal, RequestJournalMiddlewar
 from capillary_emulator.emulator.router import open_router as emulator_open_router
 from capillary_emulator.emulator.router import router as emulator_router
 from capillary_emulator.groups.router import router as groups_router
-from capillary_emulator.handlers import JsonBodyOnly, install_handlers
+from capillary_emulator.handlers import BodyLimits, JsonBodyOnly, install_handlers
 from capillary_emulator.ledger.router import router as ledger_router
 from capillary_emulator.oauth.router import router as oauth_router
 from capillary_emulator.openapi import install_openapi
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     # Injected faults apply to the calls a client authenticates for (the endpoints taking the
     # request context), not to token issuing or the control plane (which clears them again).
     app.state.inject_faults = inject_faults

@@ -14,6 +14,10 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "OTP_VALIDITY_SECONDS": 900,
     "OTP_MAX_ATTEMPTS": 5,
     "OTP_FIXED_CODES": [],
+    # Capillary's otpMaxCount / otpTimeOut (minutes): neither set, no limit; one set, the
+    # other takes the OLD docs' limit (10 codes a day).
+    "OTP_MAX_COUNT": 10,
+    "OTP_TIME_OUT": 1440,
     # Newer-docs behaviour switches (EMULATION.md 1.3): the seed's behaviour is the default.
     "POINTS_TRANSFER_REJECT_FRACTIONAL": False,
     "POINTS_TRANSFER_DISABLED_CODE": 888,
