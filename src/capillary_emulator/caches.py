@@ -52,6 +52,8 @@ class Fault:
     delay_ms: int
     org_id: int | None = None
     """Only calls authenticated as this org match (None: every caller)."""
+    warning: bool = False
+    """The call goes on; its answer carries the code and message in `warnings[]`."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method == method) and fnmatchcase(path, self.path)
@@ -67,6 +69,7 @@ class Fault:
             "remaining": self.remaining,
             "delayMs": self.delay_ms,
             "orgId": self.org_id,
+            "warning": self.warning,
         }
 
 
@@ -83,6 +86,7 @@ def load_faults(session: Session) -> tuple[Fault, ...]:
             r.remaining,
             r.delay_ms,
             r.org_id,
+            r.warning,
         )
         for r in rows
     )

@@ -13,7 +13,7 @@ from capillary_emulator.console.router import router as console_router
 from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.earning.router import router as earning_router
-from capillary_emulator.emulator.faults import inject_faults
+from capillary_emulator.emulator.faults import WarningFaults, inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
 from capillary_emulator.emulator.router import open_router as emulator_open_router
 from capillary_emulator.emulator.router import router as emulator_router
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.journal = Journal(size=settings.journal_size, max_bytes=settings.journal_bytes)
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
+    app.add_middleware(WarningFaults)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     # Injected faults apply to the calls a client authenticates for (the endpoints taking the

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -395,6 +396,8 @@ class EmulatorFault(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     org_id: Mapped[int | None] = mapped_column(BigInteger)
     """Only calls authenticated as this org match; NULL for every caller."""
+    warning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The call goes on, and its answer's `warnings[]` gets the fault's code and message."""
 
 
 class Bill(Base):

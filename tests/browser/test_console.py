@@ -2,7 +2,6 @@
 read an OTP from the live inbox, see a transfer made with it, see an injected fault in the
 journal, move the clock and see points expire."""
 
-import json
 import os
 from pathlib import Path
 
@@ -10,19 +9,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from capillary_emulator.config import CAPILLARY_SAMPLES_FILE
 from tests.browser.conftest import ADMIN_TOKEN
-from tests.support import DEMO_AUTH, LiveServer
+from tests.support import DEMO_AUTH, LiveServer, sample_body
 from tests.support.browser import offline_page
 
 pytestmark = pytest.mark.live
 ADMIN = {"X-CAPEMU-ADMIN-TOKEN": ADMIN_TOKEN}
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "console.png"
-
-
-def sample_body(title: str) -> dict[str, object]:
-    samples = json.loads(CAPILLARY_SAMPLES_FILE.read_text())["samples"]
-    return dict(next(s for s in samples if s["title"] == title)["body"])
 
 
 class TestConsoleInBrowser:

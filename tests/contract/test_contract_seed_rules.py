@@ -53,12 +53,14 @@ def seed_codes() -> set[tuple[str, int]]:
     return set(seed_texts()) | {("success", 800)}
 
 
-def fault_injected_codes() -> list[int]:
-    """The codes whose row says they are reached only by fault injection."""
+def fault_injected_codes(how: str = "fault injection") -> list[int]:
+    """The codes whose row says they are reached only by fault injection (or, `how="warning
+    fault"`, only as a warning a fault adds)."""
     codes = []
     for first, reached, _ in coverage_rows():
-        if reached == "fault injection":
-            codes += [int(c) for c in re.findall(r"\d+", first)]
+        if reached == how:
+            for low, high in re.findall(r"(\d+)(?:-(\d+))?", first):
+                codes += range(int(low), int(high or low) + 1)
     return codes
 
 
@@ -217,3 +219,22 @@ class TestFaultInjectedCodes:
         response = client.post("/v2/points/isTransferrable", json={}, headers=DEMO_AUTH)
         assert response.status_code == 200
         assert response.json()["errors"] == [{"status": False, "code": code, "message": text}]
+
+
+class TestWarningFaultCodes:
+    """The seed's warning-only codes no rule reaches: a warning fault adds them, with the
+    seed's text, to an answer that otherwise stays as it was."""
+
+    @pytest.mark.parametrize("code", fault_injected_codes("warning fault"))
+    def test_a_warning_fault_adds_the_code(self, client, code):
+        text = seed_texts()[("warning", code)]
+        fault = {"path": "/v2/points/isTransferrable", "warning": True, "code": code}
+        assert client.post("/_emulator/faults", json={**fault, "message": text}).status_code == 200
+        response = client.post("/v2/points/isTransferrable", json={}, headers=DEMO_AUTH)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["errors"] and body["warnings"][-1] == {
+            "status": False,
+            "code": code,
+            "message": text,
+        }

@@ -13,7 +13,7 @@ from tests.support.api import (
 )
 from tests.support.databases import is_postgres
 from tests.support.live_server import PROJECT_ROOT, SERVE_COMMAND, LiveServer
-from tests.support.seeds import load_org
+from tests.support.seeds import load_org, sample_body
 from tests.support.state import main_points, snapshot
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "audit_ok",
     "basic_auth",
     "is_postgres",
+    "sample_body",
     "load_org",
     "main_points",
     "snapshot",

@@ -1,7 +1,9 @@
 """Loading seed documents through the control plane."""
 
+import json
 from typing import Any
 
+from capillary_emulator.config import CAPILLARY_SAMPLES_FILE
 from tests.support.api import basic_auth
 
 
@@ -12,3 +14,9 @@ def load_org(client: Any, seed: dict[str, Any]) -> dict[str, str]:
     assert response.status_code == 200, response.text
     till = seed["orgs"][0]["tills"][0]
     return basic_auth(till["code"], till["password"])
+
+
+def sample_body(title: str) -> dict[str, Any]:
+    """The request body of the seed's sample with this title (../shared/seed/samples.json)."""
+    samples = json.loads(CAPILLARY_SAMPLES_FILE.read_text())["samples"]
+    return dict(next(s for s in samples if s["title"] == title)["body"])

@@ -14,12 +14,14 @@ session (`_use`), because the request it fails rolls back everything else; see t
 """
 
 import asyncio
+import json
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capillary_emulator import caches
 from capillary_emulator.auth import OAUTH_HEADER
@@ -44,7 +46,9 @@ async def inject_faults(request: Request, session: Session, reading: ClockReadin
             continue  # used up by earlier calls
         if fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
-        if fault.http_status:
+        if fault.warning:
+            request.scope[WARNING_SCOPE_KEY] = fault  # WarningFaults adds it to the answer
+        elif fault.http_status:
             raise _error(fault)
         return
 
@@ -93,7 +97,9 @@ def _error(fault: Fault) -> InjectedFaultError:
 
 
 def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault:
-    allowed = {"method", "path", "status", "code", "message", "count", "delayMs", "orgId"}
+    allowed = {
+        "method", "path", "status", "code", "message", "count", "delayMs", "orgId", "warning"
+    }  # fmt: skip
     unknown = set(spec) - allowed
     if unknown:
         raise ControlRequestError(detail=f"unknown fields {sorted(unknown)}; use {sorted(allowed)}")
@@ -106,8 +112,20 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
     if not isinstance(method, str) or not method:
         raise ControlRequestError(detail='"method" must be an HTTP method or "*"')
     delay_ms = _whole(spec, "delayMs", 0, low=0, high=60_000)
-    status = _whole(
-        spec, "status", 0 if delay_ms and "status" not in spec else 500, low=0, high=599
+    warning = spec.get("warning", False)
+    if not isinstance(warning, bool):
+        raise ControlRequestError(detail='"warning" must be true or false')
+    if warning and ("status" in spec or "code" not in spec):
+        raise ControlRequestError(
+            detail='a "warning" fault takes a "code" (and a "message"), not a "status": '
+            "the call goes on and its answer's warnings[] carries them"
+        )
+    status = (
+        0
+        if warning
+        else _whole(
+            spec, "status", 0 if delay_ms and "status" not in spec else 500, low=0, high=599
+        )
     )
     if status and status < 200:
         raise ControlRequestError(detail='"status" must be 0 (delay only) or 200-599')
@@ -133,11 +151,14 @@ def add_fault(session: Session, spec: dict[str, Any], *, now: datetime) -> Fault
         delay_ms=delay_ms,
         created_at=now,
         org_id=org_id,
+        warning=warning,
     )
     session.add(row)
     session.flush()
     caches.invalidate(session)
-    return Fault(row.id, row.method, row.path, status, code, message, count, delay_ms, org_id)
+    return Fault(
+        row.id, row.method, row.path, status, code, message, count, delay_ms, org_id, warning
+    )
 
 
 def _whole(spec: dict[str, Any], key: str, default: int, *, low: int, high: int) -> int:
@@ -158,3 +179,56 @@ def clear_faults(session: Session, *, fault_id: int | None = None) -> int:
     removed = session.execute(query).rowcount  # type: ignore[attr-defined]
     caches.invalidate(session)
     return int(removed)
+
+
+WARNING_SCOPE_KEY = "capemu.warning_fault"
+"""Where `inject_faults` leaves a matching warning fault for `WarningFaults`."""
+
+
+class WarningFaults:
+    """ASGI middleware: a call a warning fault matched answers as it would, plus the fault's
+    code and message as one more item of its JSON answer's `warnings[]` (the v2 envelopes; an
+    answer without a top-level `warnings` list, such as v1.1's, is sent unchanged). Calls no
+    warning fault matched pass straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_with_warning(message: Message) -> None:
+            nonlocal start
+            fault = scope.get(WARNING_SCOPE_KEY)
+            if fault is None:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = _with_warning(b"".join(chunks), fault)
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, send_with_warning)
+
+
+def _with_warning(body: bytes, fault: Fault) -> bytes:
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(answer, dict) or not isinstance(answer.get("warnings"), list):
+        return body
+    answer["warnings"].append({"status": False, "code": fault.code, "message": fault.message})
+    return json.dumps(answer, separators=(",", ":"), ensure_ascii=False).encode()
