@@ -205,6 +205,20 @@ class TestBadDocuments:
         broken["tables"]["otps"]["rows"][0][column] = "tomorrow"
         self.refused(client, broken, "at tables.otps.rows.0.expires_at: 'tomorrow' is not an ISO")
 
+    def test_nulls_booleans_and_lengths_by_column(self, client):
+        document = export(client).json()
+        for table, column, value, message in (
+            ("customers", "org_id", None, "customers.rows.3.org_id: must not be null"),
+            ("customers", "lifetime_purchases", True, "True is not a 64-bit integer"),
+            ("customers", "id", 2**63, "is not a 64-bit integer"),
+            ("customers", "status", "X" * 31, "status: longer than 30 characters"),
+            ("otps", "issued_at", "2026-01-01T00:00:00", "is not an ISO 8601 time"),
+        ):
+            broken = copy.deepcopy(document)
+            index = broken["tables"][table]["columns"].index(column)
+            broken["tables"][table]["rows"][3 if table == "customers" else 0][index] = value
+            self.refused(client, broken, message)
+
     def test_unknown_table_and_column(self, client):
         document = export(client).json()
         self.refused(

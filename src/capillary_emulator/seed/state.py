@@ -20,7 +20,7 @@ does not fit.
 """
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -231,25 +231,72 @@ def _check_table(name: str, value: Any) -> TableRows:
             raise SnapshotDocumentError(
                 path=f"{where}.columns", problem=f"{column.name!r} is missing"
             )
-    checkers = [_checker(target.c[c]) for c in columns]
-    out: list[Row] = []
     width = len(columns)
-    extra = tuple(value for _, value in missing)
     for r, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
             raise SnapshotDocumentError(
                 path=f"{where}.rows.{r}", problem=f"must be a list of {width} cells"
             )
-        cells = []
-        for c, (cell, check) in enumerate(zip(row, checkers, strict=True)):
-            try:
-                cells.append(check(cell))
-            except ValueError as exc:
-                raise SnapshotDocumentError(
-                    path=f"{where}.rows.{r}.{columns[c]}", problem=str(exc)
-                ) from None
-        out.append((*cells, *extra))
+    cells_by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    checked = []
+    for column, cells in zip(columns, cells_by_column, strict=True):
+        try:
+            checked.append(_check_column(target.c[column], cells))
+        except _BadCell as bad:
+            raise SnapshotDocumentError(
+                path=f"{where}.rows.{bad.row}.{column}", problem=bad.problem
+            ) from None
+    checked.extend([value] * len(rows) for _, value in missing)
+    out: list[Row] = list(zip(*checked, strict=True)) if rows else []
     return TableRows(name, (*columns, *(n for n, _ in missing)), out)
+
+
+class _BadCell(Exception):
+    def __init__(self, row: int, problem: str) -> None:
+        super().__init__(problem)
+        self.row, self.problem = row, problem
+
+
+def _check_column(column: Column[Any], cells: Sequence[Any]) -> Sequence[Any]:
+    """One column's cells as model values: the common case (every cell of the right type)
+    checked a column at a time, the first bad cell found cell by cell."""
+    kind = column.type
+    present = [c for c in cells if c is not None]
+    nullable = bool(column.nullable) and not column.primary_key
+    if len(present) == len(cells) or nullable:
+        types = {type(c) for c in present}
+        if isinstance(kind, Integer) and types <= {int}:
+            if not present or (min(present) >= -_INT64 and max(present) < _INT64):
+                return cells
+        elif isinstance(kind, Boolean) and types <= {bool}:
+            return cells
+        elif isinstance(kind, String) and types <= {str}:
+            if kind.length is None or not present or max(map(len, present)) <= kind.length:
+                return cells
+        elif isinstance(kind, JSON):
+            return cells
+        elif isinstance(kind, UTCDateTime) and types <= {str}:
+            parsed: dict[str, datetime] = {}
+            out: list[datetime | None] = []
+            for r, cell in enumerate(cells):
+                if cell is None:
+                    out.append(None)
+                    continue
+                moment = parsed.get(cell)
+                if moment is None:
+                    try:
+                        moment = parsed[cell] = _parse_time(cell, None)
+                    except ValueError as exc:
+                        raise _BadCell(r, str(exc)) from None
+                out.append(moment)
+            return out
+    check = _checker(column)
+    for r, cell in enumerate(cells):
+        try:
+            check(cell)
+        except ValueError as exc:
+            raise _BadCell(r, str(exc)) from None
+    raise AssertionError(f"{column}: no bad cell found")  # the fast path refused a good column
 
 
 def _checker(column: Column[Any]) -> Any:
