@@ -40,6 +40,12 @@ def authenticate_until(
     return _caller(found), found.expires_at
 
 
+def caller_of_till_code(session: Session, code: str) -> Caller | None:
+    """The caller a till acts as, without credentials (the emulator's own writes)."""
+    found = store.caller_of_till(Db(session), code)
+    return None if found is None else _caller(found)
+
+
 def _org_now(found: store.CallerRows, now: datetime) -> datetime:
     """`now` (the global clock) as the credential's org reads it (its own clock when set)."""
     org, reading = found.org, clock.ClockReading(now, False)

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     journal off."""
     journal_bytes: Annotated[int, Field(ge=0)] = 8 * 1024 * 1024
     """Bytes the journal's entries may take (bodies count up to their first 8 KiB)."""
+    max_body_bytes: Annotated[int, Field(ge=1)] = 1024 * 1024
+    """Largest request body accepted; a larger one (declared or counted while it arrives,
+    chunked too) is answered 413 before anything else reads it."""
+    body_timeout: Annotated[float, Field(gt=0)] = 10.0
+    """Seconds a request's whole body may take to arrive; then 408 and the connection is
+    closed (a client that promises a body and never sends it is not held)."""
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1)] = 1

@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: one session per request, its clock reading, the caller.
+"""Request-scoped dependencies: the Capillary endpoints' request context (session, clock
+reading, faults, caller) and the control plane's session.
 
 Endpoints and these dependencies are `async def` on purpose: each request runs one short
 transaction inline on the event loop instead of hopping to the threadpool (see
@@ -6,7 +7,7 @@ docs/architecture.md, "Data access").
 """
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,18 +88,25 @@ class RequestContext:
             return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
 
 
-async def read_request_clock(session: SessionDep) -> ClockReading:
-    """The request's first statement: the clock and the control generation the worker's caches
-    are checked against. A dependency of its own so that everything else a request depends on
-    (the caller here, fault injection for the Capillary routers) shares the one reading."""
-    return clock.read_clock(session)
+FaultInjector = Callable[[Request, Session, ClockReading], Awaitable[None]]
+"""`app.state.inject_faults`: installed by the app factory (the control plane owns faults)."""
 
 
-ClockDep = Annotated[ClockReading, Depends(read_request_clock)]
-
-
-async def get_context(request: Request, session: SessionDep, reading: ClockDep) -> RequestContext:
-    return _context(request, session, reading)
+async def get_context(request: Request) -> AsyncIterator[RequestContext]:
+    """Everything a Capillary endpoint depends on, in one dependency (FastAPI's dependency
+    solving costs more per level than the work of most levels): the request's session, its
+    first statement (the clock and the control generation the worker's caches are checked
+    against), the injected faults (before authentication, so a fault answers any client), then
+    the caller."""
+    session = request.app.state.session_factory()
+    if request.scope.get("endpoint") in _READ_ONLY:
+        begin_read_only(session)
+    try:
+        reading = clock.read_clock(session)
+        await request.app.state.inject_faults(request, session, reading)
+        yield _context(request, session, reading)
+    finally:
+        session.close()  # rolls back whatever the router did not commit
 
 
 def _context(request: Request, session: Session, reading: ClockReading) -> RequestContext:

@@ -81,6 +81,16 @@ class UnsupportedMediaTypeError(HttpError):
     message = "Unsupported media type: the request body must be application/json"
 
 
+class RequestTimeoutError(HttpError):
+    code = 408
+    message = "Request timeout: the body did not arrive within {seconds} seconds"
+
+
+class PayloadTooLargeError(HttpError):
+    code = 413
+    message = "Request entity too large: the body may have at most {limit} bytes"
+
+
 class InternalError(HttpError):
     code = 500
     message = "Requests failed: unexpected emulator error (see the server log)"
@@ -159,6 +169,16 @@ class InvalidRedeemPointsError(CapillaryError):
 class InsufficientCurrentPointsError(CapillaryError):
     code = 804
     message = "Insufficient current points."
+
+
+class InsufficientLifetimePointsError(CapillaryError):
+    code = 805
+    message = "Insufficient lifetime points."
+
+
+class InsufficientLifetimePurchasesError(CapillaryError):
+    code = 806
+    message = "Insufficient lifetime purchases amount."
 
 
 class PointsNotMultipleError(CapillaryError):
@@ -339,6 +359,11 @@ class OtpMissingError(CapillaryError):
 class OtpInvalidOrExpiredError(CapillaryError):
     code = 605
     message = '"OTP is either invalid, expired, or null"'
+
+
+class OtpRateLimitError(HttpError):
+    code = 429
+    message = "OTP generation limit exceeded: at most {count} codes in {minutes} minutes"
 
 
 # --- user groups ------------------------------------------------------------------------------
@@ -532,3 +557,112 @@ class BillNotFoundError(CapillaryError):
 class EarningNotFoundError(CapillaryError):
     code = 8212
     message = "No transaction with the given id"
+
+
+# --- v1.1 customer API (item_status codes) -------------------------------------------------------
+
+
+class V11InvalidMobileError(CapillaryError):
+    code = 1001
+    message = "Unable to register. Invalid mobile number"
+
+
+class V11InvalidEmailError(CapillaryError):
+    code = 1002
+    message = "Unable to register. Invalid email id"
+
+
+class V11InvalidExternalIdError(CapillaryError):
+    code = 1003
+    message = "Unable to register. Invalid external id"
+
+
+class V11NoPrimaryIdentifierError(CapillaryError):
+    code = 1007
+    message = (
+        "Unable to register customer. No valid primary identifier mobile number, email ID, or"
+        " external ID passed."
+    )
+
+
+class V11CustomerNotFoundError(CapillaryError):
+    code = 1012
+    message = "Cannot find customer with the provided mobile number/external ID/e-mail ID."
+
+
+class V11NoIdentifierError(CapillaryError):
+    code = 1015
+    message = "No identifier provided to get loyalty users"
+
+
+class V11EmailTakenError(CapillaryError):
+    code = 1016
+    message = "Unable to register. Email provided already exists for some other user"
+
+
+class V11LoyaltyRegistrationError(CapillaryError):
+    code = 1023
+    message = "Unable to register customer to loyalty program"
+
+
+class V11MobileTakenError(CapillaryError):
+    code = 1032
+    message = "A customer already exists with the same mobile number"
+
+
+class V11ExternalIdTakenError(CapillaryError):
+    code = 1033
+    message = "A customer already exists with the same external id"
+
+
+class V11LoyaltyDowngradeError(CapillaryError):
+    code = 1046
+    message = "Conversion of loyalty customer to non-loyalty is not allowed"
+
+
+class V11IdentifierUpdateNotAllowedWarning(CapillaryWarning):
+    code = 91006
+    message = "{kind} update is not allowed."
+
+
+class V11IdentifierOccupiedWarning(CapillaryWarning):
+    code = 91007
+    message = "{kind} is already occupied by some other user, ignoring it."
+
+
+# --- POST /v2/points/unlockPromisedPoints ------------------------------------------------------
+
+
+class UnlockEventLogNotFoundError(CapillaryError):
+    code = 3918
+    message = "Error unlocking points: no eventLog found for given eventLogId"
+
+
+class UnlockBillNumberMissingError(CapillaryError):
+    code = 82323271
+    message = "Bill number missing"
+
+
+class UnlockEventNameNotFoundError(CapillaryError):
+    code = 82323272
+    message = "Event name not found"
+
+
+class UnlockEntityTypeInvalidError(CapillaryError):
+    code = 82323276
+    message = "Entity type invalid"
+
+
+class UnlockBillNotFoundError(CapillaryError):
+    code = 82323277
+    message = "No bill found for given bill number"
+
+
+class NoPromisedPointsError(CapillaryError):
+    code = 82323282
+    message = "No promise points found to unlock"
+
+
+class UnlockIdentifierMissingError(CapillaryError):
+    code = 82323284
+    message = "identifierName, identifierValue, or source cannot be empty"

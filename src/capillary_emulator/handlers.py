@@ -4,15 +4,16 @@ Every error a client can provoke is rendered here as Capillary's error item
 `{"status": false, "code": N, "message": "..."}`; nothing leaks a stack trace.
 """
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capillary_emulator.envelope import error_body
 from capillary_emulator.errors import (
@@ -21,26 +22,46 @@ from capillary_emulator.errors import (
     InvalidInputError,
     MalformedJsonError,
     MethodNotAllowedError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
     ResourceNotFoundError,
     UnsupportedMediaTypeError,
 )
+from capillary_emulator.v11_xml import to_xml
 
 log = logging.getLogger("capillary_emulator")
 
 
+def asks_for_xml(request: Request) -> bool:
+    """`format=xml`, or an `Accept` whose first XML or JSON type is XML."""
+    if (request.query_params.get("format") or "").strip().lower() == "xml":
+        return True
+    for media in request.headers.get("accept", "").lower().split(","):
+        kind = media.split(";")[0].strip()
+        if "json" in kind:
+            return False
+        if kind.endswith("/xml") or kind.endswith("+xml"):
+            return True
+    return False
+
+
 def error_response(
     request: Request, error: CapillaryError, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+) -> Response:
     status = error.http_status or request.app.state.settings.business_error_status
+    if status == 401 and asks_for_xml(request):
+        # Two partner dataflows parse a 401 as XML (`<success>`, `<code>`, `<message>`).
+        body = {"response": {"status": {"success": "false", "code": 401, "message": error.text}}}
+        return Response(to_xml(body), status, headers, media_type="application/xml")
     return JSONResponse(error_body(request.url.path, error), status_code=status, headers=headers)
 
 
-async def _capillary_error(request: Request, exc: Exception) -> JSONResponse:
+async def _capillary_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CapillaryError)
     return error_response(request, exc)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
@@ -54,7 +75,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, InvalidInputError(detail="; ".join(parts)))
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     error: CapillaryError
     if exc.status_code == 404:
@@ -80,7 +101,7 @@ def _allowed(request: Request, exc: StarletteHTTPException) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     # The server drops the connection after an unhandled error; saying so lets a pooled
     # client open a new one instead of failing its next request on the dead one.
@@ -119,3 +140,81 @@ class JsonBodyOnly:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class BodyLimits:
+    """The outermost middleware: a request body is read here in full, within `max_bytes` and
+    `timeout` seconds, before anything else (the journal, the app) sees it.
+
+    A body declared (Content-Length) or counted while it arrives (chunked, or a Content-Length
+    that lies) above the limit is 413; one that has not arrived in full when the time is up is
+    408. Both answers close the connection, whose unread body cannot be skipped.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared: int | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = int(value) if value.strip().isdigit() else None
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send, PayloadTooLargeError(limit=self.max_bytes))
+            return
+        if not chunked and not declared:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        error: CapillaryError | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away: there is no one to answer
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        error = PayloadTooLargeError(limit=self.max_bytes)
+                        break
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            error = RequestTimeoutError(seconds=f"{self.timeout:g}")
+        if error is not None:
+            await self._refuse(scope, receive, send, error)
+            return
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: CapillaryError) -> None:
+        log.info("%s %s refused: %s", scope["method"], scope["path"], error.text)
+        response = JSONResponse(
+            error_body(scope["path"], error),
+            status_code=error.http_status or 400,
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read by `BodyLimits` as one message; then the server's own (disconnect)."""
+    pending = [body]
+
+    async def replayed() -> Message:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": False}
+        return await receive()
+
+    return replayed

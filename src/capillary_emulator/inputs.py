@@ -12,6 +12,9 @@ TRUE_TEXT = frozenset({"true", "1"})
 FALSE_TEXT = frozenset({"false", "0", ""})
 MAX_ID_DIGITS = 18
 """Longer digit strings do not fit a BIGINT bind (SQLite overflows)."""
+NOTES_MAX_LENGTH = 1000
+"""Characters of free-text notes kept. Capillary documents no limit; the emulator's own,
+generous for any real note (docs/emulation-coverage.md, "Limits")."""
 
 
 def storable(text: str) -> bool:
@@ -32,6 +35,14 @@ def config_flag(config: OrgConfig, key: str) -> bool:
     """An org switch; a value that is not a boolean is Capillary's 888."""
     try:
         return config.flag(key)
+    except ConfigValueError:
+        raise InvalidConfigurationError() from None
+
+
+def config_integer(config: OrgConfig, key: str) -> int:
+    """An org number; a value that is not a number is Capillary's 888."""
+    try:
+        return config.integer(key)
     except ConfigValueError:
         raise InvalidConfigurationError() from None
 
@@ -59,13 +70,14 @@ def numeric_id(raw: object) -> int | None:
 
 
 def notes(raw: object, *, field: str = "notes") -> str:
-    """Free text; a number is taken as its text, anything else is 434 for the field."""
+    """Free text of at most NOTES_MAX_LENGTH characters; a number is taken as its text,
+    anything else is 434 for the field."""
     if raw is None:
         return ""
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise InvalidPayloadFieldError(field=field)
     text = str(raw)
-    if not storable(text):
+    if len(text) > NOTES_MAX_LENGTH or not storable(text):
         raise InvalidPayloadFieldError(field=field)
     return text
 

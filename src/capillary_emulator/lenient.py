@@ -111,3 +111,37 @@ RedeemRoot = Annotated[
         }
     ),
 ]
+
+
+V11CustomerRoot = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {
+                "customer": {
+                    "description": "One customer, or a list of them",
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            **{
+                                k: {"type": "string"}
+                                for k in (
+                                    "mobile",
+                                    "email",
+                                    "external_id",
+                                    "id",
+                                    "firstname",
+                                    "lastname",
+                                    "source",
+                                )
+                            },
+                            "type": {"type": "string", "enum": ["LOYALTY", "NON_LOYALTY"]},
+                        },
+                    },
+                }
+            },
+        }
+    ),
+]

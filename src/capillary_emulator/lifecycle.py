@@ -3,7 +3,8 @@
 Seeding and resetting restore the seed file's *snapshot* (`seed/snapshot.py`): its rows planned
 once per process, written a table at a time (the ledger tables through the ledger writer's bulk
 path), every time the document sets relative to the load time moved to now. That equals loading
-the document now, row for row and id for id, at a fraction of the cost.
+the document now, row for row and id for id, at a fraction of the cost. When the seed file is
+the demo document, the demo supplement (`seed/demo.py`) follows it, at first start and at reset.
 """
 
 import hashlib
@@ -94,11 +95,13 @@ def prepare(engine: Engine, settings: Settings) -> None:
             session.add(state)
             session.flush()
         if state.seeded_at is None:
+            from capillary_emulator.seed.demo import apply_demo_supplement
             from capillary_emulator.seed.service import clear_database, paused_gc
 
             with paused_gc():
                 clear_database(session)
                 restore_seed(session, settings.seed_file, now=clock.system_now())
+                apply_demo_supplement(session, settings.seed_file)
             state.seeded_at = clock.system_now()
             state.seed_digest = seed_digest(settings.seed_file)
 
@@ -127,7 +130,9 @@ def seed_file_notice(engine: Engine, settings: Settings) -> str | None:
 
 
 def reset(session: Session, settings: Settings, *, org_id: int | None = None) -> None:
-    """Back to exactly the configured seed, and the clock back to system time."""
+    """Back to exactly the configured seed (with the demo supplement when it is the demo
+    document), and the clock back to system time."""
+    from capillary_emulator.seed.demo import apply_demo_supplement
     from capillary_emulator.seed.service import clear_database, paused_gc
 
     clock.reset(session)
@@ -146,6 +151,7 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
             from capillary_emulator.seed.snapshot import restore_org
 
             restore_org(session, settings.seed_file, org_id, now=now)
+        apply_demo_supplement(session, settings.seed_file, org_id=org_id)
 
 
 def restore_seed(session: Session, seed_file: Path, *, now: datetime) -> None:

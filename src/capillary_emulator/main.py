@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from capillary_emulator import __version__, lifecycle
 from capillary_emulator.api_docs import install_api_docs
@@ -18,7 +18,7 @@ from capillary_emulator.emulator.journal import Journal, RequestJournalMiddlewar
 from capillary_emulator.emulator.router import open_router as emulator_open_router
 from capillary_emulator.emulator.router import router as emulator_router
 from capillary_emulator.groups.router import router as groups_router
-from capillary_emulator.handlers import JsonBodyOnly, install_handlers
+from capillary_emulator.handlers import BodyLimits, JsonBodyOnly, install_handlers
 from capillary_emulator.ledger.router import router as ledger_router
 from capillary_emulator.oauth.router import router as oauth_router
 from capillary_emulator.openapi import install_openapi
@@ -68,19 +68,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(JsonBodyOnly)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
-    # Injected faults apply to the calls a client authenticates for, not to token issuing or
-    # the control plane (which is how faults are cleared again).
-    capillary = [Depends(inject_faults)]
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
+    # Injected faults apply to the calls a client authenticates for (the endpoints taking the
+    # request context), not to token issuing or the control plane (which clears them again).
+    app.state.inject_faults = inject_faults
     app.include_router(oauth_router)
-    app.include_router(otp_router, dependencies=capillary)
-    app.include_router(transfers_router, dependencies=capillary)
-    app.include_router(groups_router, dependencies=capillary)
-    app.include_router(redemptions_router, dependencies=capillary)
-    app.include_router(reversals_router, dependencies=capillary)
-    app.include_router(ledger_router, dependencies=capillary)
+    app.include_router(otp_router)
+    app.include_router(transfers_router)
+    app.include_router(groups_router)
+    app.include_router(redemptions_router)
+    app.include_router(reversals_router)
+    app.include_router(ledger_router)
     app.include_router(emulator_open_router)
-    app.include_router(customer_api_router, dependencies=capillary)
-    app.include_router(earning_router, dependencies=capillary)
+    app.include_router(customer_api_router)
+    app.include_router(earning_router)
     app.include_router(emulator_router)
     app.include_router(console_router)
     return app

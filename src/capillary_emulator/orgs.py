@@ -13,6 +13,11 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "ENABLE_USER_GROUP_LOYALTY": False,
     "OTP_VALIDITY_SECONDS": 900,
     "OTP_MAX_ATTEMPTS": 5,
+    "OTP_FIXED_CODES": [],
+    # Capillary's otpMaxCount / otpTimeOut (minutes): neither set, no limit; one set, the
+    # other takes the OLD docs' limit (10 codes a day).
+    "OTP_MAX_COUNT": 10,
+    "OTP_TIME_OUT": 1440,
     # Newer-docs behaviour switches (EMULATION.md 1.3): the seed's behaviour is the default.
     "POINTS_TRANSFER_REJECT_FRACTIONAL": False,
     "POINTS_TRANSFER_DISABLED_CODE": 888,
@@ -22,6 +27,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "POINTS_REDEMPTION_MULTIPLE": 1,
     "POINTS_REDEMPTION_MIN": 0,
     "POINTS_REDEMPTION_MAX": 0,
+    "POINTS_REDEMPTION_MIN_LIFETIME_POINTS": 0,
+    "POINTS_REDEMPTION_MIN_LIFETIME_PURCHASES": 0,
     "POINTS_REDEMPTION_VALIDATION_REQUIRED": True,
 }
 

@@ -13,6 +13,14 @@ TRIGGER_BASED = "ExternalTriggerBasedPointCategory"
 CATEGORIES = (MAIN, DELAYED, TRIGGER_BASED)
 
 
+def counts_as_lifetime(event_name: str, is_credit: bool) -> bool:
+    """Whether a Main ledger entry adds to the owner's lifetime points: every credit except
+    redemption reversals (points given back, not earned) and returned bills."""
+    if not is_credit or event_name == "ReturnBill":
+        return False
+    return not event_name.startswith("PointsRedemption")
+
+
 def to_milli(value: object) -> int:
     """Exact thousandths of a point; anything finer is cut off, never rounded up."""
     if isinstance(value, bool):

@@ -7,6 +7,7 @@ The document's "Get Customer Ledger Information" request URL points at getCustom
 
 from urllib.parse import urlsplit
 
+import pytest
 from shapes import assert_same_shape, sample_titled
 
 from tests.support import DEMO_AUTH, audit_ok
@@ -76,3 +77,57 @@ class TestLedgerInfoSample:
         )
         assert response.status_code == 200
         assert "ledgerClosingBalance" in response.json()["ledgerDetails"]
+
+
+DOCUMENTED_LEDGER_CODES = [
+    # (query on top of the demo's tomanatest2 lookup, code, the reference's text)
+    ({"identifierName": "id", "identifierValue": "abc"}, 11012, "Invalid userId passed in request"),
+    ({"identifierName": "passport"}, 8013, "Invalid identifier passed"),
+    ({"limit": "11"}, 11029, "Limit cannot be greater than 10"),
+    ({"offset": "5"}, 11003, "There are no ledger entries present for the given parameters. "
+                             "Try removing parameters to widen the search"),
+    ({"ledgerEntryType": "REFUND"}, 11007, "Invalid ledgerEntryType passed in request"),
+    ({"pointCategoryType": "GOLD"}, 11008, "Invalid pointCategoryType passed in request"),
+    ({"tillId": "1", "storeCode": "x"}, 11028,
+     "Multiple input parameters set. Please provide only one of the following: "
+     "tillId, tillIds, storeCode or storeId"),
+    ({"tillIds": "123"}, 11027, "Invalid tillIds: 123"),
+    ({"tillId": "abc"}, 11025, 'Till id format exception:For input string: "abc"'),
+    ({"storeId": "123"}, 11026, "No tills found for store with store id: 123"),
+    ({"storeCode": "abc"}, 11026, "No tills found for store with store code: abc"),
+]  # fmt: skip
+
+
+CASES = [
+    pytest.param(path, extra, code, message, id=f"{path.rsplit('/', 1)[1]}-{code}-{sorted(extra)}")
+    for path in (BALANCE_PATH, INFO_PATH)
+    for extra, code, message in DOCUMENTED_LEDGER_CODES
+    if not (code == 11003 and path == BALANCE_PATH)  # the balance only echoes `offset`
+]
+
+
+class TestDocumentedLedgerCodes:
+    """Malformed ledger input gets the code and text Capillary documents for it
+    (reference-capillary-api.md 8), on both reads; the invented 11030 only where none is."""
+
+    @pytest.mark.parametrize(("path", "extra", "code", "message"), CASES)
+    def test_documented_code(self, client, path, extra, code, message):
+        query = {"identifierName": "externalId", "identifierValue": "tomanatest2",
+                 "source": "INSTORE", **extra}  # fmt: skip
+        response = client.get(path, params=query, headers=DEMO_AUTH)
+        assert response.status_code == 200, response.text
+        assert response.json()["errors"] == [{"status": False, "code": code, "message": message}]
+
+    @pytest.mark.parametrize(
+        "extra",
+        [{"limit": "abc"}, {"offset": "-1"}, {"programId": "x"}, {"type": "PLANET"},
+         {"storeId": "abc"}, {"startDate": "yesterday"}, {"order": "UP"}],
+    )  # fmt: skip
+    def test_input_no_doc_names_a_code_for_gets_the_invented_11030(self, client, extra):
+        query = {"identifierName": "externalId", "identifierValue": "tomanatest2",
+                 "source": "INSTORE", **extra}  # fmt: skip
+        response = client.get(INFO_PATH, params=query, headers=DEMO_AUTH)
+        [error] = response.json()["errors"]
+        assert error["code"] == 11030
+        assert error["message"].startswith("Invalid input: ")
+        assert next(iter(extra)) in error["message"]

@@ -13,7 +13,7 @@ from shapes import (
     shape_differences,
 )
 
-from tests.support import DEMO_AUTH, audit_ok, make_the_history_sample_transfer
+from tests.support import DEMO_AUTH, audit_ok
 
 CUSTOMER_SAMPLES = [
     s for s in load_samples() if s["path"] in ("/v2/points/isTransferrable", "/v2/points/transfer")
@@ -64,8 +64,7 @@ class TestCustomerTransferSamples:
 
 
 class TestTransferHistorySample:
-    def test_group_sample_request_has_the_sample_shape(self, client, write_session):
-        make_the_history_sample_transfer(write_session)
+    def test_group_sample_request_has_the_sample_shape_on_a_fresh_start(self, client):
         sample = sample_titled("Get Points Transfer Details")
         response = client.get(sample["path"], headers=DEMO_AUTH)
         assert response.status_code == 200, response.text

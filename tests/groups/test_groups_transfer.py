@@ -90,7 +90,7 @@ class TestGroupToCustomer:
         auth = load_org(client, org_seed())
         client.post(TRANSFER, json=body(5, by=MEMBER), headers=auth)
         with client.app.state.session_factory() as session:
-            transfer = session.query(PointsTransfer).one()
+            transfer = session.query(PointsTransfer).filter_by(org_id=700400).one()
             assert transfer.transferred_by_id == MEMBER
             assert transfer.till_id == 700400 * 10 + 1
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, make_url, select, text, update
+from sqlalchemy import make_url, select, text, update
 
-from capillary_emulator import clock
+from capillary_emulator import clock, db
 from capillary_emulator.config import DEMO_SEED_FILE, Settings
 from capillary_emulator.db import (
     WriteLockNeeded,
@@ -87,16 +87,15 @@ def begins(client: Any, call: Any) -> list[str]:
     """The BEGIN statements the app sends while `call()` runs."""
     seen: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def record(statement: str, _params: Any) -> None:
         if statement.startswith("BEGIN"):
             seen.append(statement)
 
-    engine = client.app.state.engine
-    event.listen(engine, "before_cursor_execute", record)
+    db.OBSERVERS.append(record)  # BEGIN runs on the driver, which SQLAlchemy does not see
     try:
         call()
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        db.OBSERVERS.remove(record)
     return seen
 
 

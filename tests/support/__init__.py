@@ -13,7 +13,7 @@ from tests.support.api import (
 )
 from tests.support.databases import is_postgres
 from tests.support.live_server import PROJECT_ROOT, SERVE_COMMAND, LiveServer
-from tests.support.seeds import load_org, make_the_history_sample_transfer
+from tests.support.seeds import load_org
 from tests.support.state import main_points, snapshot
 
 __all__ = [
@@ -30,6 +30,5 @@ __all__ = [
     "is_postgres",
     "load_org",
     "main_points",
-    "make_the_history_sample_transfer",
     "snapshot",
 ]

@@ -22,7 +22,6 @@ from tests.support import (
     DEMO_ORG,
     assert_error,
     load_org,
-    make_the_history_sample_transfer,
 )
 
 HISTORY = "/v2/points/transfer"
@@ -112,8 +111,8 @@ class TestCustomerHistory:
 
 
 class TestGroupHistory:
-    def test_group_form_of_the_seed_sample(self, client, write_session):
-        transfer_id = make_the_history_sample_transfer(write_session)
+    def test_group_form_of_the_seed_sample(self, client):
+        # The demo supplement's transfer, which the seed's history sample shows.
         records = history(
             client,
             DEMO_AUTH,
@@ -123,7 +122,7 @@ class TestGroupHistory:
             userEntityType="USERGROUP2",
         )
         [record] = records
-        assert record["transferId"] == transfer_id
+        assert record["transferId"] == 6545
         assert record["transferType"] == "DEDUCTION"
         assert (record["fromEntityType"], record["fromEntityId"]) == ("USERGROUP2", 2626)
         assert record["transferredFromUserGroup2"]["id"] == 2626
@@ -136,8 +135,7 @@ class TestGroupHistory:
         )  # fmt: skip
         assert received["transferType"] == "ADDITION"
 
-    def test_group_by_external_id_and_other_program(self, client, write_session):
-        make_the_history_sample_transfer(write_session)
+    def test_group_by_external_id_and_other_program(self, client):
         params = {"identifierName": "externalId", "identifierValue": "grp-2626",
                   "userEntityType": "usergroup2"}  # fmt: skip
         assert len(history(client, DEMO_AUTH, **params)) == 1

@@ -142,3 +142,157 @@ class V11CustomerGetAnswer(BaseModel):
     tree as XML)."""
 
     response: V11CustomerResponse
+
+
+class V11CustomerBody(BaseModel):
+    """POST /v1.1/customer/add and /update: `{"root": {"customer": [{...}]}}` (one object is
+    taken as a list of one); items are read by the service, so bad ones get v1.1's codes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    root: lenient.V11CustomerRoot = None
+
+
+class V11ListStatus(BaseModel):
+    success: str
+    code: int
+    message: str
+    total: int
+    success_count: int
+
+
+class V11TransactionPoints(BaseModel):
+    issued: str
+    returned: str
+    program_id: str
+    expiry_date: str | None = None
+    """Left out when the points never expire."""
+
+
+class V11Transaction(BaseModel):
+    id: str
+    number: str
+    type: str
+    return_type: str
+    amount: str
+    gross_amount: str
+    discount: str
+    billing_time: str
+    auto_update_time: str
+    store: str
+    store_code: str
+    till_code: str
+    returned_points_on_bill: str
+    points: V11TransactionPoints
+
+
+class V11Transactions(BaseModel):
+    transaction: list[V11Transaction]
+
+
+class V11TransactionsCustomer(BaseModel):
+    """One customer's bills; only the value asked for and `item_status` when not found."""
+
+    firstname: str | None = None
+    lastname: str | None = None
+    user_id: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    lifetime_points: float | None = None
+    loyalty_points: float | None = None
+    count: int | None = None
+    start: str | None = None
+    rows: str | None = None
+    transactions: V11Transactions | None = None
+    item_status: V11ItemStatus
+
+
+class V11TransactionsResponse(BaseModel):
+    status: V11ListStatus
+    customer: V11TransactionsCustomer | list[V11TransactionsCustomer]
+
+
+class V11TransactionsAnswer(BaseModel):
+    """GET /v1.1/customer/transactions (format=xml: the same tree as XML)."""
+
+    response: V11TransactionsResponse
+
+
+class V11ProgramPoints(BaseModel):
+    program_id: int
+    points_redeemed: float | None = None
+    points_reversed: float | None = None
+    program_name: str
+
+
+class V11Reversal(BaseModel):
+    reversal_id: int
+    reversal_code: str
+    points_reversed: float
+    reversal_time: str
+    reversed_on_till_id: int | None = None
+    reversal_breakup_by_program: list[V11ProgramPoints]
+
+
+class V11CodeName(BaseModel):
+    code: str
+    name: str
+
+
+class V11PointsRedemption(BaseModel):
+    id: int
+    redemption_id: str
+    program_id: int
+    points_redeemed: float
+    transaction_number: str
+    external_reference_number: str
+    validation_code: str
+    redeemed_time: str
+    redeemed_at: str
+    notes: str
+    redeemed_store: V11CodeName
+    redeemed_till: V11CodeName
+    reversals: list[V11Reversal]
+    redemption_breakup_by_program: list[V11ProgramPoints]
+
+
+class V11PointsRedemptions(BaseModel):
+    point: list[V11PointsRedemption]
+
+
+class V11Coupons(BaseModel):
+    coupon: list[str]
+    """Always empty: coupons are not emulated."""
+
+
+class V11Redemptions(BaseModel):
+    coupons: V11Coupons
+    points: V11PointsRedemptions
+
+
+class V11RedemptionsCustomer(BaseModel):
+    mobile: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    user_id: int | None = None
+    rows: str | None = None
+    coupons_count: str | None = None
+    points_count: str | None = None
+    coupons_start_id: str | None = None
+    points_start_id: str | None = None
+    redemptions: V11Redemptions | None = None
+    item_status: V11ItemStatus
+
+
+class V11RedemptionsResponse(BaseModel):
+    status: V11ListStatus
+    customer: V11RedemptionsCustomer | list[V11RedemptionsCustomer]
+
+
+class V11RedemptionsAnswer(BaseModel):
+    """GET /v1.1/customer/redemptions (format=xml: the same tree as XML)."""
+
+    response: V11RedemptionsResponse

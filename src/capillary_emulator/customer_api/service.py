@@ -31,8 +31,10 @@ from capillary_emulator.errors import (
     DuplicateIdentifierError,
     InvalidCustomerProfileError,
     InvalidIdentifierError,
+    V11CustomerNotFoundError,
 )
 from capillary_emulator.inputs import identifier_candidates, identifier_text
+from capillary_emulator.points import counts_as_lifetime
 from capillary_emulator.store import customer_profiles as store
 from capillary_emulator.store.customers import CustomerRecord
 from capillary_emulator.store.sql import Db
@@ -91,9 +93,9 @@ def loyalty_program_details(
             s["expired"] -= total
         elif event == "ReturnBill":
             s["returned"] -= total
-        elif not event.startswith(("TransactionAdd", "PointsTransfer")):
+        elif not event.startswith(("TransactionAdd", "PointsTransfer", "DelayedAccrual")):
             s["adjusted"] += total
-        if credit and event != "ReturnBill" and not event.startswith("PointsRedemption"):
+        if counts_as_lifetime(event, credit):
             s["lifetime"] += total
     return [
         LoyaltyProgramDetail(
@@ -169,6 +171,47 @@ def _claim(
     return new
 
 
+def register_customer(
+    db: Db,
+    caller: Caller,
+    *,
+    first_name: str,
+    last_name: str,
+    source: str,
+    loyalty_type: str,
+    identifiers: list[tuple[str, str]],
+    now: datetime,
+) -> int:
+    """A new customer holding `identifiers` (checked free by `_claim`); returns the id.
+
+    An identifier a concurrent request claimed in between is a duplicate all the same (the
+    request is rolled back: nothing was committed)."""
+    customer_id = store.insert_customer(
+        db,
+        org_id=caller.org.id,
+        first_name=first_name,
+        last_name=last_name,
+        source=source,
+        account_id="",
+        status="ACTIVE",
+        loyalty_type=loyalty_type,
+        lifetime_purchases=0,
+        created_at=now,
+        modified_at=now,
+        created_by_till_id=caller.till.id,
+    )
+    add_identifiers(db, caller.org, customer_id, identifiers)
+    return customer_id
+
+
+def add_identifiers(
+    db: Db, org: OrgInfo, customer_id: int, identifiers: list[tuple[str, str]]
+) -> None:
+    for kind, value in identifiers:
+        if not store.add_identifier(db, org.id, customer_id, kind, value):
+            raise DuplicateIdentifierError(kind=kind, value=value)
+
+
 def create_customer(
     session: Session, *, caller: Caller, body: CustomerBody, now: datetime
 ) -> CustomerCreated:
@@ -184,24 +227,16 @@ def create_customer(
     loyalty = _text(body.loyaltyInfo.loyaltyType).lower() or "loyalty"
     if loyalty not in ("loyalty", "non_loyalty"):
         raise InvalidCustomerProfileError()
-    customer_id = store.next_customer_id(db)
-    store.insert_customer(
+    customer_id = register_customer(
         db,
-        id=customer_id,
-        org_id=caller.org.id,
+        caller,
         first_name=_text(profile.firstName),
         last_name=_text(profile.lastName),
         source=source,
-        account_id="",
-        status="ACTIVE",
         loyalty_type=loyalty,
-        lifetime_purchases=0,
-        created_at=now,
-        modified_at=now,
-        created_by_till_id=caller.till.id,
+        identifiers=new,
+        now=now,
     )
-    for kind, value in new:
-        store.add_identifier(db, caller.org.id, customer_id, kind, value)
     return CustomerCreated(createdId=customer_id)
 
 
@@ -221,9 +256,10 @@ def update_customer(
     last = (
         record.last_name if profile is None or profile.lastName is None else _text(profile.lastName)
     )
-    store.update_names(db, record.id, first, last, now)
-    for kind, value in new:
-        store.add_identifier(db, caller.org.id, record.id, kind, value)
+    store.update_profile(
+        db, record.id, first_name=first, last_name=last, loyalty_type=record.loyalty_type, now=now
+    )
+    add_identifiers(db, caller.org, record.id, new)
     return CustomerCreated(createdId=record.id, warnings=status_items(warnings))
 
 
@@ -236,7 +272,13 @@ V11_IDENTIFIERS = (
 """v1.1 query parameter -> identifier type, in the order customers are listed."""
 
 
-def _v11_customer(db: Db, caller: Caller, record: CustomerRecord) -> dict[str, Any]:
+def v11_customer(
+    db: Db,
+    caller: Caller,
+    record: CustomerRecord,
+    message: str = "Customer successfully retrieved",
+) -> dict[str, Any]:
+    """One customer as the v1.1 customer calls answer it, with a success `item_status`."""
     contacts = dict(store.identifiers_of(db, record.id))
     details = loyalty_program_details(db, record.id, sorted(caller.programs))
     main = sum(d.loyaltyPoints for d in details)
@@ -273,7 +315,7 @@ def _v11_customer(db: Db, caller: Caller, record: CustomerRecord) -> dict[str, A
         "item_status": {
             "success": "true",
             "code": 1000,
-            "message": "Customer successfully retrieved",
+            "message": message,
         },
     }
 
@@ -282,6 +324,7 @@ def v11_customers(session: Session, *, caller: Caller, query: dict[str, str]) ->
     """GET /v1.1/customer/get: one item per value given (comma lists allowed); a value naming
     no one is an item with code 1012; the status is 500 when no item succeeded."""
     db = Db(session)
+    not_found = V11CustomerNotFoundError()
     items: list[dict[str, Any]] = []
     for param, kind in V11_IDENTIFIERS:
         for value in (v.strip() for v in query.get(param, "").split(",")):
@@ -290,24 +333,23 @@ def v11_customers(session: Session, *, caller: Caller, query: dict[str, str]) ->
             try:
                 record = find_customer_record(session, caller.org, kind, value)
             except CapillaryError:
-                items.append(
-                    {
-                        param: value,
-                        "item_status": {
-                            "success": "false",
-                            "code": 1012,
-                            "message": "Customer not found",
-                        },
-                    }
-                )
+                items.append({param: value, "item_status": v11_item_status(not_found)})
                 continue
-            items.append(_v11_customer(db, caller, record))
+            items.append(v11_customer(db, caller, record))
+    return {"response": {"status": v11_batch_status(items), "customers": {"customer": items}}}
+
+
+def v11_item_status(failure: CapillaryError) -> dict[str, Any]:
+    return {"success": "false", "code": failure.code, "message": failure.text}
+
+
+def v11_batch_status(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """v1.1's request status: 200 every item succeeded, 201 some, 500 none."""
     found = sum(1 for i in items if i["item_status"]["success"] == "true")
-    status = {
+    return {
         "success": "true" if found else "false",
         "code": 200 if found == len(items) and found else (201 if found else 500),
         "message": "Success" if found else "All requests have failed due to errors",
         "total": len(items),
         "success_count": found,
     }
-    return {"response": {"status": status, "customers": {"customer": items}}}

@@ -71,3 +71,31 @@ class Earning(BaseModel):
     awardedPoints: int
     eventLogId: int | None = None
     warnings: list[StatusItem] = []
+
+
+class UnlockBody(BaseModel):
+    """POST /v2/points/unlockPromisedPoints: the bill whose promised points become Main."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    eventName: lenient.Text = None
+    billNumber: lenient.Text = None
+    eventLogId: lenient.Whole = None
+    lineItemIds: list[lenient.Whole] = []
+    itemCodes: list[lenient.Text] = []
+    billDate: lenient.Text = None
+    sourceStoreId: lenient.Whole = None
+    sourceTillId: lenient.Whole = None
+    sourceProgramId: lenient.Whole = None
+
+
+class PointsUnlocked(BaseModel):
+    billNumber: str
+    pointsUnlocked: int | float
+    """Whole points as an integer."""
+    programId: int
+
+
+class UnlockAnswer(BaseModel):
+    pointsUnlocked: list[PointsUnlocked]
+    warnings: list[StatusItem] = []

@@ -2,9 +2,10 @@
 down, for a number of calls or until cleared.
 
 Faults live in the database, so every worker applies them; each worker keeps the list in its
-`caches.WorkerCaches`, and adding or clearing one invalidates the caches. `inject_faults` is a
-dependency of every Capillary router (create_app adds it), so the request context knows nothing
-of faults. It runs first, before credentials are checked; only a fault scoped to one org
+`caches.WorkerCaches`, and adding or clearing one invalidates the caches. `inject_faults` runs
+in every Capillary endpoint's request context (create_app installs it as
+`app.state.inject_faults`, so the context knows nothing of faults), right after the clock is
+read and before credentials are checked; only a fault scoped to one org
 (`orgId`) resolves the caller (through the worker's caller cache), and a call whose credentials
 fail matches no org-scoped fault (it then fails with its own 401).
 
@@ -24,14 +25,13 @@ from capillary_emulator import caches
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.caches import Fault
 from capillary_emulator.clock import ClockReading
-from capillary_emulator.context import ClockDep, SessionDep
 from capillary_emulator.db import transaction
 from capillary_emulator.errors import CapillaryError, ControlRequestError, InjectedFaultError
 from capillary_emulator.models import EmulatorFault
 from capillary_emulator.store.bulk import existing_org
 
 
-async def inject_faults(request: Request, session: SessionDep, reading: ClockDep) -> None:
+async def inject_faults(request: Request, session: Session, reading: ClockReading) -> None:
     """Apply the first fault matching this call that is not used up: wait, then fail (or go
     on, for a delay-only fault)."""
     method, path = request.method, request.url.path

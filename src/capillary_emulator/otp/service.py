@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import (
     CapillaryError,
+    InvalidConfigurationError,
     InvalidValidationCodeError,
     OtpInvalidActionError,
     OtpInvalidChannelError,
@@ -19,8 +20,9 @@ from capillary_emulator.errors import (
     OtpInvalidEntityValueError,
     OtpInvalidOrExpiredError,
     OtpMissingError,
+    OtpRateLimitError,
 )
-from capillary_emulator.inputs import mobile_candidates, storable
+from capillary_emulator.inputs import config_integer, mobile_candidates, storable
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.schemas import (
     GenerateOtpBody,
@@ -124,8 +126,15 @@ def issue_otp(
             contacts = store.contacts(db, customer.id)
         entity_type = "MOBILE" if "mobile" in contacts else "EMAIL"
         entity_value = contacts.get("mobile") or contacts.get("email", "")
+    _check_rate_limit(
+        db,
+        org=org,
+        customer_id=customer_id,
+        entity=(entity_type or "MOBILE", entity_value or ""),
+        now=now,
+    )
     validity = OrgConfig(org.config).integer("OTP_VALIDITY_SECONDS")
-    code = new_code()
+    code = fixed_code(org, customer_id, action) or new_code()
     otp_id = store.insert_code(
         db,
         org_id=org.id,
@@ -140,6 +149,43 @@ def issue_otp(
         failed_attempts=0,
     )
     return OtpCode(otp_id, code)
+
+
+def fixed_code(org: OrgInfo, customer_id: int | None, action: str) -> str | None:
+    """The org's `OTP_FIXED_CODES` entry for the customer and action: a code that is issued
+    whenever one is asked for, and again as soon as it is used (the demo's sample code);
+    entries are `{userId, action, code}`. Anything else in the key is Capillary's 888."""
+    entries = org.config.get("OTP_FIXED_CODES") or []
+    if not isinstance(entries, list):
+        raise InvalidConfigurationError()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            raise InvalidConfigurationError()
+        if entry.get("userId") == customer_id and str(entry.get("action", "")).upper() == action:
+            return str(entry["code"])
+    return None
+
+
+RATE_LIMIT_KEYS = ("OTP_MAX_COUNT", "OTP_TIME_OUT")
+
+
+def _check_rate_limit(
+    db: Db, *, org: OrgInfo, customer_id: int | None, entity: tuple[str, str], now: datetime
+) -> None:
+    """429 when the customer (or the entity) was issued OTP_MAX_COUNT codes, any action, in
+    the last OTP_TIME_OUT minutes of the emulator clock. Off while the org sets neither key."""
+    config = OrgConfig(org.config)
+    if not any(config.is_set(key) for key in RATE_LIMIT_KEYS):
+        return
+    count, minutes = (config_integer(config, key) for key in RATE_LIMIT_KEYS)
+    if count <= 0 or minutes <= 0:
+        return
+    since = now - timedelta(minutes=minutes)
+    issued = store.issued_since(
+        db, org_id=org.id, since=since, customer_id=customer_id, entity=entity
+    )
+    if issued >= count:
+        raise OtpRateLimitError(count=count, minutes=minutes)
 
 
 def _code_text(code: object) -> str | None:
@@ -181,6 +227,8 @@ def consume_otp(
         before_use()
     if not store.claim(db, live.id, now):
         raise error()
+    if fixed_code(org, customer.id, action) == live.code:
+        store.reissue(db, live.id, now)
     return live
 
 

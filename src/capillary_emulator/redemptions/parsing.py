@@ -15,7 +15,7 @@ from capillary_emulator.errors import (
     RedemptionTimeInvalidError,
     TransactionNumberInvalidError,
 )
-from capillary_emulator.inputs import storable
+from capillary_emulator.inputs import NOTES_MAX_LENGTH, storable
 from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.points import parse_points, to_milli
 
@@ -110,7 +110,9 @@ def read_line(config: OrgConfig, item: dict[str, Any]) -> RedeemLine:
         milli=milli,
         transaction_number=transaction_number,
         external_reference=external_reference,
-        notes=notes if isinstance(notes, str) and storable(notes) else "",
+        # v1.1 has no code for bad notes: like the purpose, they are kept only where storable,
+        # and cut at the emulator's limit.
+        notes=notes[:NOTES_MAX_LENGTH] if isinstance(notes, str) and storable(notes) else "",
         purpose=purpose[:REFERENCE_MAX_LENGTH]
         if isinstance(purpose, str) and storable(purpose)
         else "",

@@ -7,7 +7,7 @@ as they can be read; these are the only places that know those renderings.
 from decimal import Decimal
 from typing import TypedDict
 
-from capillary_emulator.errors import CapillaryError
+from capillary_emulator.errors import CapillaryError, CapillaryWarning
 from capillary_emulator.points import MILLI, parse_points, to_milli
 from capillary_emulator.redemptions.parsing import MAX_POINTS
 from capillary_emulator.redemptions.schemas import (
@@ -24,6 +24,11 @@ from capillary_emulator.redemptions.schemas import (
     RedeemResult,
     SideEffect,
     SideEffects,
+    V11Status,
+    ValidationCodeBody,
+    ValidationCodeItem,
+    ValidationCodeResponse,
+    ValidationCodes,
     batch_status,
     item_status,
 )
@@ -40,15 +45,25 @@ class Contacts(TypedDict):
     external_id: str
 
 
-def redeemable_answer(customer: FoundCustomer, given: object, milli: int) -> IsRedeemableResponse:
+def redeemable_answer(
+    customer: FoundCustomer,
+    given: object,
+    milli: int,
+    warning: CapillaryWarning | None = None,
+) -> IsRedeemableResponse:
+    """Redeemable; a warning (876: no code could be sent) takes the item status' place, still
+    with `success: "true"`."""
     value = points_number(milli)
+    status = item_status(800, "Points can be redeemed")
+    if warning is not None:
+        status = V11Status(success="true", code=warning.code, message=warning.text)
     item = RedeemableItem(
         **contacts(customer, given),
         points=value,
         is_redeemable="true",
         points_redeem_value=value,
         points_redeem_local_value=value,
-        item_status=item_status(800, "Points can be redeemed"),
+        item_status=status,
     )
     return _isredeemable_response(item, failed=False)
 
@@ -159,3 +174,31 @@ def points_echo(raw: object) -> int | None:
     if amount is None or abs(amount) >= MAX_POINTS:
         return None
     return to_milli(amount)
+
+
+def validation_code_answer(
+    customer: FoundCustomer | None,
+    given: object,
+    points: object,
+    failure: CapillaryError | None,
+) -> ValidationCodeResponse:
+    """`points` are the thousandths issued for, or (on a failure) as the request sent them."""
+    if failure is None:
+        assert isinstance(points, int)
+        shown = points_text(points)
+        status = V11Status(success="true", code=200, message="Operation Successful")
+        item = V11Status(success="true", code=200, message="Validation Code Issued by SMS/Email")
+    else:
+        echoed = points_echo(points)
+        shown = ("" if points is None else str(points)) if echoed is None else points_text(echoed)
+        status = batch_status(0, 1)
+        item = item_status(failure.code, failure.text)
+    code = ValidationCodeItem(
+        **contacts(customer, given),
+        user_id=str(customer.id) if customer is not None else "",
+        points=shown,
+        item_status=item,
+    )
+    return ValidationCodeResponse(
+        response=ValidationCodeBody(status=status, validation_code=ValidationCodes(code=code))
+    )

@@ -1,4 +1,5 @@
-"""GET /v1.1/points/isredeemable and POST /v1.1/points/redeem (JSON only).
+"""GET /v1.1/points/isredeemable, POST /v1.1/points/redeem (JSON only) and GET
+/v1.1/points/validationcode (JSON or XML).
 
 They mint the redemptions that POST /v2/points/reverse takes back. Per-item failures come back
 in v1.1's item envelope; when every item failed the HTTP status is the business-error status
@@ -12,17 +13,23 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from capillary_emulator.context import ContextDep
 from capillary_emulator.errors import InvalidInputError, V11FormatNotEmulatedError
 from capillary_emulator.inputs import is_true
+from capillary_emulator.redemptions import updates
 from capillary_emulator.redemptions.schemas import (
     IsRedeemableResponse,
     RedeemRequest,
     RedeemResponse,
+    RedemptionUpdated,
+    UpdateRedemptionBody,
     V11Status,
+    ValidationCodeResponse,
 )
 from capillary_emulator.redemptions.service import (
     CUSTOMER_FIELDS,
     check_redeemable,
+    issue_validation_code,
     redeem_points,
 )
+from capillary_emulator.v11_xml import to_xml
 
 router = APIRouter(tags=["points"])
 
@@ -73,6 +80,32 @@ async def is_redeemable(
     return answer
 
 
+@router.get(
+    "/v1.1/points/validationcode",
+    response_model=None,
+    responses={200: {"model": ValidationCodeResponse}},
+)
+async def validation_code(request: Request, ctx: ContextDep, points: QueryText = None) -> Response:
+    """JSON, or XML with `format=xml`."""
+    with ctx.transaction():
+        answer = issue_validation_code(
+            ctx.session,
+            caller=ctx.caller,
+            now=ctx.now,
+            identifiers={key: request.query_params.get(key) for key in CUSTOMER_FIELDS},
+            points=points,
+        )
+    status = answer.response.status.code
+    http_status = ctx.settings.business_error_status if status == 500 else 200
+    if (request.query_params.get("format") or "").strip().lower() == "xml":
+        return Response(
+            to_xml(answer.model_dump()), status_code=http_status, media_type="application/xml"
+        )
+    return Response(
+        answer.model_dump_json(), status_code=http_status, media_type="application/json"
+    )
+
+
 @router.post("/v1.1/points/redeem", dependencies=[Depends(json_v11_only)])
 async def redeem(
     response: Response,
@@ -92,3 +125,9 @@ async def redeem(
         )
     _set_status(response, answer.response.status, ctx.settings.business_error_status)
     return answer
+
+
+@router.put("/v2/points/updateRedemption", response_model_exclude_none=True)
+async def update_redemption(ctx: ContextDep, body: UpdateRedemptionBody) -> RedemptionUpdated:
+    with ctx.transaction():
+        return updates.update_redemption(ctx.session, caller=ctx.caller, body=body)

@@ -8,6 +8,7 @@ amounts are typed `int | float`.
 from pydantic import BaseModel
 
 from capillary_emulator import lenient
+from capillary_emulator.envelope import StatusItem
 
 SOME_FAILED = "Some requests have failed due to errors"
 ALL_FAILED = "All requests have failed due to errors"
@@ -131,3 +132,70 @@ class RedeemBody(BaseModel):
 
 class RedeemResponse(BaseModel):
     response: RedeemBody
+
+
+# --- GET /v1.1/points/validationcode -----------------------------------------------------------
+
+
+class ValidationCodeItem(BaseModel):
+    """The customer the code was issued to (the code itself goes to the OTP inbox)."""
+
+    user_id: str
+    mobile: str
+    email: str
+    external_id: str
+    points: str
+    item_status: V11Status
+
+
+class ValidationCodes(BaseModel):
+    code: ValidationCodeItem
+
+
+class ValidationCodeBody(BaseModel):
+    status: V11Status
+    validation_code: ValidationCodes
+
+
+class ValidationCodeResponse(BaseModel):
+    response: ValidationCodeBody
+
+
+# --- PUT /v2/points/updateRedemption -----------------------------------------------------------
+
+
+class RedemptionEntity(BaseModel):
+    """Whose redemption it is; `type` may be left out (CUSTOMER)."""
+
+    type: lenient.Text = None
+    identifierType: lenient.Text = None
+    identifierValue: lenient.Text = None
+
+
+class UpdateRedemptionBody(BaseModel):
+    """Either `redemptionId` or `externalReferenceNumber` names the redemption."""
+
+    redemptionId: lenient.Text = None
+    externalReferenceNumber: lenient.Text = None
+    billNumber: lenient.Text = None
+    billId: lenient.Whole = None
+    purpose: lenient.Text = None
+    entity: RedemptionEntity | None = None
+    customFields: dict[str, lenient.Text] = {}
+
+
+class RedemptionUpdated(BaseModel):
+    id: int
+    """The redemption's number (v1.1's `points_redemption_summary_id`)."""
+    redemptionId: str
+    programId: int
+    pointsRedeemed: float
+    billId: int
+    """As sent, -1 when none was (not stored)."""
+    billNumber: str
+    validationCode: str
+    purpose: str
+    customerId: int
+    externalReferenceNumber: str | None = None
+    """Left out when the redemption has none."""
+    warnings: list[StatusItem] = []

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator.errors import (
     CapillaryError,
+    InsufficientLifetimePointsError,
+    InsufficientLifetimePurchasesError,
     NotEnrolledInLoyaltyError,
+    OtpNotGeneratedWarning,
     RedeemCustomerFraudError,
     RedeemCustomerNotFoundError,
     RedeemFraudStatusError,
@@ -25,8 +28,9 @@ from capillary_emulator.errors import (
 )
 from capillary_emulator.inputs import config_flag, numeric_id
 from capillary_emulator.models import CUSTOMER
+from capillary_emulator.orgs import OrgConfig
 from capillary_emulator.otp.service import consume_otp, issue_otp
-from capillary_emulator.points import MAIN
+from capillary_emulator.points import MAIN, MILLI, counts_as_lifetime
 from capillary_emulator.redemptions import rendering
 from capillary_emulator.redemptions.parsing import (
     RedeemLine,
@@ -39,9 +43,12 @@ from capillary_emulator.redemptions.schemas import (
     RedeemedItem,
     RedeemResponse,
     RedeemResult,
+    ValidationCodeResponse,
 )
 from capillary_emulator.store import redemptions as store
+from capillary_emulator.store.bills import lifetime_purchases_milli
 from capillary_emulator.store.customer_lookup import FoundCustomer, find_customer
+from capillary_emulator.store.customer_profiles import point_summary
 from capillary_emulator.store.redemptions import RedemptionRow
 from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller, ProgramInfo
@@ -116,11 +123,17 @@ def check_redeemable(
         customer = _customer_of(db, caller, identifiers, balance_of=(program.id, MAIN, now))
         _check_may_redeem(customer, fraud=RedeemCustomerFraudError)
         milli = points_to_redeem(caller.config, points)
+        _check_lifetime_minimums(db, caller.config, customer, program.id)
         if milli > _main_balance(session, caller.org_id, customer, program.id, now):
             raise RedeemInsufficientPointsError()
     except CapillaryError as failure:
         return rendering.not_redeemable_answer(customer, identifiers, points, failure)
     if send_validation_code:
+        if not {"mobile", "email"} & customer.contacts.keys():
+            # Nowhere to send a code: redeemable all the same, with the seed's warning.
+            return rendering.redeemable_answer(
+                customer, identifiers, milli, warning=OtpNotGeneratedWarning()
+            )
         issue_otp(
             session,
             org=caller.org,
@@ -130,6 +143,38 @@ def check_redeemable(
             contacts=customer.contacts,
         )
     return rendering.redeemable_answer(customer, identifiers, milli)
+
+
+# --- GET /v1.1/points/validationcode ----------------------------------------------------------
+
+
+def issue_validation_code(
+    session: Session,
+    *,
+    caller: Caller,
+    now: datetime,
+    identifiers: dict[str, Any],
+    points: object,
+) -> ValidationCodeResponse:
+    """The customer's POINTS code into the OTP inbox, as isredeemable with `issue_otp=true`
+    issues it (the live one again while it is valid); redeem then takes it as
+    `validation_code`. The balance is not checked: redeem checks it."""
+    customer: FoundCustomer | None = None
+    try:
+        customer = _customer_of(Db(session), caller, identifiers)
+        _check_may_redeem(customer, fraud=RedeemCustomerFraudError)
+        milli = points_to_redeem(caller.config, points)
+    except CapillaryError as failure:
+        return rendering.validation_code_answer(customer, identifiers, points, failure)
+    issue_otp(
+        session,
+        org=caller.org,
+        customer=customer,
+        action=OTP_ACTION,
+        now=now,
+        contacts=customer.contacts,
+    )
+    return rendering.validation_code_answer(customer, identifiers, milli, None)
 
 
 # --- POST /v1.1/points/redeem ------------------------------------------------------------------
@@ -188,8 +233,9 @@ def _redeem_item(
     _check_may_redeem(customer, fraud=RedeemFraudStatusError)
     line = read_line(caller.config, item)
     milli = line.milli
-    debit = Debit(Owner(CUSTOMER, customer.id), program.id, MAIN, milli)
     db = Db(session)
+    _check_lifetime_minimums(db, caller.config, customer, program.id)
+    debit = Debit(Owner(CUSTOMER, customer.id), program.id, MAIN, milli)
     # Read under the balance lock, which keeps it valid for the rest of the request.
     spendable: int | None = None
 
@@ -322,6 +368,28 @@ def _check_may_redeem(customer: FoundCustomer, *, fraud: type[CapillaryError]) -
         raise NotEnrolledInLoyaltyError()
     if customer.status.upper() == "FRAUD":
         raise fraud(customer_id=customer.id)
+
+
+def _check_lifetime_minimums(
+    db: Db, config: OrgConfig, customer: FoundCustomer, program_id: int
+) -> None:
+    """The org's thresholds a customer must have reached to redeem at all (0 = none):
+    `POINTS_REDEMPTION_MIN_LIFETIME_POINTS` (lifetime points of the program, 805) and
+    `POINTS_REDEMPTION_MIN_LIFETIME_PURCHASES` (lifetime purchases, 806)."""
+    minimum_points = config.integer("POINTS_REDEMPTION_MIN_LIFETIME_POINTS")
+    if minimum_points > 0:
+        lifetime = sum(
+            total
+            for program, category, event, credit, total in point_summary(db, customer.id)
+            if program == program_id and category == MAIN and counts_as_lifetime(event, credit)
+        )
+        if lifetime < minimum_points * MILLI:
+            raise InsufficientLifetimePointsError()
+    minimum_purchases = config.integer("POINTS_REDEMPTION_MIN_LIFETIME_PURCHASES")
+    if minimum_purchases > 0 and lifetime_purchases_milli(db, customer.id) < (
+        minimum_purchases * MILLI
+    ):
+        raise InsufficientLifetimePurchasesError()
 
 
 def _main_balance(

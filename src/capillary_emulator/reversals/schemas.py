@@ -1,8 +1,8 @@
 """Wire shapes of POST /v2/points/reverse (note the casing: `pointsToBeReversed`).
 
 The answer is a flat object with its `warnings`, not the transfer family's `data` envelope;
-a reversal refused by the org's switch (905) answers a shorter one, without `customerId` and
-`reversalId`.
+a reversal refused by the org's switch (905) answers a shorter one, without `customerId`,
+`orgId` and `reversalId`.
 """
 
 from pydantic import BaseModel
@@ -48,9 +48,10 @@ class ReversalAnswer(BaseModel):
 
 
 class ReversalDisabledAnswer(BaseModel):
+    """No `orgId` and no `reversalId`: clients read a positive `orgId` as "reversed"."""
+
     redemptionId: str | int | None
     pointsToBeReversed: float | None
-    orgId: int
     identifier: IdentifierEcho | None
     pointsReversed: float = 0.0
     pointsReversedDetails: PointsReversedDetails = PointsReversedDetails(available=0, expired=0)

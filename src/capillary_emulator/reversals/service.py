@@ -79,7 +79,7 @@ def reverse_redemption(
     `misspelt_points` is a `pointsTobeReversed` (the transfer family's casing): sent without
     `pointsToBeReversed` it would silently reverse everything, so it is refused (434)."""
     if not config_flag(caller.config, "ALLOW_POINTS_REDEMPTION_REVERSAL"):
-        return _disabled_answer(caller, redemption_id, points_to_be_reversed, identifier)
+        return _disabled_answer(redemption_id, points_to_be_reversed, identifier)
     if misspelt_points is not None and points_to_be_reversed is None:
         raise InvalidPayloadFieldError(field="pointsTobeReversed (the field is pointsToBeReversed)")
     code = _redemption_code(redemption_id)
@@ -217,9 +217,10 @@ def _identifier_echo(raw: object) -> IdentifierEcho | None:
 
 
 def _disabled_answer(
-    caller: Caller, redemption_id: object, points_to_be_reversed: object, identifier: object
+    redemption_id: object, points_to_be_reversed: object, identifier: object
 ) -> ReversalDisabledAnswer:
-    """Warning 905 with nothing reversed: what Capillary answers while the config is off."""
+    """Warning 905 with nothing reversed: what Capillary answers while the config is off.
+    Without `orgId`: a POS decides a reversal went through when `orgId > 0`."""
     amount = parse_points(points_to_be_reversed)
     return ReversalDisabledAnswer(
         redemptionId=(
@@ -230,7 +231,6 @@ def _disabled_answer(
         pointsToBeReversed=(
             float(amount) if amount is not None and abs(amount) < MAX_POINTS else None
         ),
-        orgId=caller.org_id,
         identifier=_identifier_echo(identifier),
         warnings=status_items([ReversalDisabledWarning()]),
     )

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, case, func, insert, literal_column, select
 
-from capillary_emulator.models import Bill
+from capillary_emulator.models import Bill, Customer
 from capillary_emulator.store.sql import Db, Statement
 
 _COLUMNS = (
@@ -51,6 +51,27 @@ BILL_BY_ID = Statement(
         Bill.id == bindparam("bill_id"), Bill.org_id == bindparam("org_id")
     ),
 )
+
+
+def _lifetime_purchases() -> Any:
+    signed = case((Bill.type == "RETURN", -Bill.bill_amount_milli), else_=Bill.bill_amount_milli)
+    billed = (
+        select(func.coalesce(func.sum(signed), literal_column("0")))
+        .where(Bill.customer_id == bindparam("customer_id"))
+        .scalar_subquery()
+    )
+    return select(Customer.lifetime_purchases + billed).where(
+        Customer.id == bindparam("customer_id")
+    )
+
+
+LIFETIME_PURCHASES = Statement("lifetime_purchases", _lifetime_purchases)
+
+
+def lifetime_purchases_milli(db: Db, customer_id: int) -> int:
+    """The customer's lifetime purchases in thousandths: the amount its seed gave it, plus
+    the REGULAR bills added since, less the RETURN ones."""
+    return int(db.scalar(LIFETIME_PURCHASES, customer_id=customer_id) or 0)
 
 
 def same_bill(db: Db, customer_id: int, kind: str, bill_number: str) -> int | None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 
 from capillary_emulator.models import (
     CUSTOMER,
@@ -12,53 +12,53 @@ from capillary_emulator.models import (
     LedgerEntry,
     LedgerEvent,
 )
-from capillary_emulator.store.sql import Db, Statement
+from capillary_emulator.store.sql import Db, DialectStatement, Statement, dialect_insert
 
 NEXT_CUSTOMER_ID = Statement(
     "next_customer_id", lambda: select(func.coalesce(func.max(Customer.id), 0) + 1)
 )
 
-INSERT_CUSTOMER = Statement(
+_CUSTOMER_COLUMNS = (
+    "id", "org_id", "first_name", "last_name", "source", "account_id", "status",
+    "loyalty_type", "lifetime_purchases", "created_at", "modified_at", "created_by_till_id",
+)  # fmt: skip
+
+# ON CONFLICT DO NOTHING: two creates that computed the same next id do not both fail; the one
+# that loses gets no row back (on Postgres once the winner commits) and takes the next id.
+INSERT_CUSTOMER = DialectStatement(
     "insert_customer",
-    lambda: insert(Customer).values(
-        {
-            c: bindparam(c)
-            for c in (
-                "id",
-                "org_id",
-                "first_name",
-                "last_name",
-                "source",
-                "account_id",
-                "status",
-                "loyalty_type",
-                "lifetime_purchases",
-                "created_at",
-                "modified_at",
-                "created_by_till_id",
-            )
-        }  # fmt: skip
+    lambda dialect: (
+        dialect_insert(dialect)(Customer)
+        .values({c: bindparam(c) for c in _CUSTOMER_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(Customer.id)
     ),
 )
 
-INSERT_IDENTIFIER = Statement(
+INSERT_IDENTIFIER = DialectStatement(
     "insert_identifier",
-    lambda: insert(CustomerIdentifier).values(
-        org_id=bindparam("org_id"),
-        customer_id=bindparam("customer_id"),
-        type=bindparam("type"),
-        value=bindparam("value"),
+    lambda dialect: (
+        dialect_insert(dialect)(CustomerIdentifier)
+        .values(
+            org_id=bindparam("org_id"),
+            customer_id=bindparam("customer_id"),
+            type=bindparam("type"),
+            value=bindparam("value"),
+        )
+        .on_conflict_do_nothing(index_elements=["org_id", "type", "value"])
+        .returning(CustomerIdentifier.id)
     ),
 )
 
-UPDATE_NAMES = Statement(
-    "update_customer_names",
+UPDATE_PROFILE = Statement(
+    "update_customer_profile",
     lambda: (
         update(Customer)
         .where(Customer.id == bindparam("customer_id"))
         .values(
             first_name=bindparam("first_name"),
             last_name=bindparam("last_name"),
+            loyalty_type=bindparam("loyalty_type"),
             modified_at=bindparam("now"),
         )
     ),
@@ -103,16 +103,21 @@ def _point_summary() -> Any:
 POINT_SUMMARY = Statement("customer_point_summary", _point_summary)
 
 
-def next_customer_id(db: Db) -> int:
-    return int(db.scalar(NEXT_CUSTOMER_ID))
+def insert_customer(db: Db, **row: Any) -> int:
+    """Insert the customer under the next free id (retried when a concurrent create took it);
+    returns the id."""
+    while True:
+        customer_id = int(db.scalar(NEXT_CUSTOMER_ID))
+        if db.scalar(INSERT_CUSTOMER, id=customer_id, **row) is not None:
+            return customer_id
 
 
-def insert_customer(db: Db, **row: Any) -> None:
-    db.execute(INSERT_CUSTOMER, **row)
-
-
-def add_identifier(db: Db, org_id: int, customer_id: int, kind: str, value: str) -> None:
-    db.execute(INSERT_IDENTIFIER, org_id=org_id, customer_id=customer_id, type=kind, value=value)
+def add_identifier(db: Db, org_id: int, customer_id: int, kind: str, value: str) -> bool:
+    """False when another customer of the org holds it already (a concurrent claim)."""
+    found = db.scalar(
+        INSERT_IDENTIFIER, org_id=org_id, customer_id=customer_id, type=kind, value=value
+    )
+    return found is not None
 
 
 def holder_of(db: Db, org_id: int, kind: str, value: str) -> int | None:
@@ -121,9 +126,22 @@ def holder_of(db: Db, org_id: int, kind: str, value: str) -> int | None:
     return None if found is None else int(found)
 
 
-def update_names(db: Db, customer_id: int, first_name: str, last_name: str, now: datetime) -> None:
+def update_profile(
+    db: Db,
+    customer_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    loyalty_type: str,
+    now: datetime,
+) -> None:
     db.execute(
-        UPDATE_NAMES, customer_id=customer_id, first_name=first_name, last_name=last_name, now=now
+        UPDATE_PROFILE,
+        customer_id=customer_id,
+        first_name=first_name,
+        last_name=last_name,
+        loyalty_type=loyalty_type,
+        now=now,
     )
 
 

@@ -32,6 +32,7 @@ from capillary_emulator.store.sql import (
     Row,
     Statement,
     aware,
+    dialect_insert,
     table_of,
 )
 
@@ -63,22 +64,10 @@ class _PerCount:
         return found
 
 
-def _upsert_insert(dialect: str) -> Any:
-    """The dialect's own `insert` (it has ON CONFLICT), imported when a statement is first
-    compiled: the Postgres dialect costs a SQLite worker ~30 ms of start-up otherwise."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 def _change_balances(dialect: str, count: int) -> Executable:
     # ON CONFLICT DO UPDATE takes the row lock of an existing row on Postgres; the rows are
     # given in sorted key order, so concurrent writers lock them in the same order.
-    insert_fn = _upsert_insert(dialect)
+    insert_fn = dialect_insert(dialect)
     statement = insert_fn(BALANCES).values(
         [
             {
@@ -166,7 +155,7 @@ RESTORE_LOT = Statement(
 def _write_lots(dialect: str) -> Executable:
     # An existing lot names its id and only its new remaining_milli is written (ON CONFLICT);
     # a new lot has no id: SQLite numbers it, Postgres takes the next value of its sequence.
-    insert_fn = _upsert_insert(dialect)
+    insert_fn = dialect_insert(dialect)
     lot_id: Any = bindparam("id", type_=LOTS.c.id.type)
     if dialect == "postgresql":
         lot_id = func.coalesce(lot_id, func.nextval(func.pg_get_serial_sequence(LOTS.name, "id")))

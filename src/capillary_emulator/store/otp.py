@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, literal_column, null, select, update
 from sqlalchemy.sql import Select
 
 from capillary_emulator.models import CustomerIdentifier, Otp
@@ -38,14 +38,31 @@ def _live(*owner: Any) -> Select[int, str]:
 LIVE_OF_CUSTOMER = Statement(
     "live_otp_of_customer", lambda: _live(Otp.customer_id == bindparam("customer_id"))
 )
-LIVE_OF_ENTITY = Statement(
-    "live_otp_of_entity",
-    lambda: _live(
+
+
+def _of_entity() -> tuple[Any, ...]:
+    """A code bound to an entity (not yet a customer) rather than a customer."""
+    return (
         Otp.customer_id.is_(None),
         Otp.entity_type == bindparam("entity_type"),
         Otp.entity_value == bindparam("entity_value"),
-    ),
+    )
+
+
+LIVE_OF_ENTITY = Statement("live_otp_of_entity", lambda: _live(*_of_entity()))
+
+
+def _issued_since(*owner: Any) -> Select[int]:
+    return select(func.count(Otp.id)).where(
+        Otp.org_id == bindparam("org_id"), Otp.issued_at > bindparam("since"), *owner
+    )
+
+
+ISSUED_TO_CUSTOMER = Statement(
+    "otps_issued_to_customer",
+    lambda: _issued_since(Otp.customer_id == bindparam("customer_id")),
 )
+ISSUED_TO_ENTITY = Statement("otps_issued_to_entity", lambda: _issued_since(*_of_entity()))
 INSERT = Statement(
     "insert_otp",
     lambda: (
@@ -70,6 +87,24 @@ CLAIM = Statement(
         .values(used_at=bindparam("used_at"))
     ),
 )
+
+
+def _reissue() -> Any:
+    """A copy of a used code, issued now, unused, valid until the used one's expiry."""
+    kept = ("org_id", "customer_id", "action", "code", "entity_type", "entity_value", "expires_at")
+    otp = _otps()
+    return insert(otp).from_select(
+        [*kept, "issued_at", "used_at", "failed_attempts"],
+        select(
+            *(otp.c[name] for name in kept),
+            bindparam("now", type_=otp.c.issued_at.type),
+            null(),
+            literal_column("0"),
+        ).where(otp.c.id == bindparam("otp_id")),
+    )
+
+
+REISSUE = Statement("reissue_otp", _reissue)
 
 
 @dataclass(frozen=True)
@@ -99,6 +134,26 @@ def live_code(
     return None if row is None else OtpCode(*row)
 
 
+def issued_since(
+    db: Db, *, org_id: int, since: datetime, customer_id: int | None, entity: tuple[str, str]
+) -> int:
+    """Codes issued after `since` (every action) to the customer, or (without one) to the
+    entity."""
+    if customer_id is not None:
+        return int(
+            db.scalar(ISSUED_TO_CUSTOMER, org_id=org_id, since=since, customer_id=customer_id)
+        )
+    return int(
+        db.scalar(
+            ISSUED_TO_ENTITY,
+            org_id=org_id,
+            since=since,
+            entity_type=entity[0],
+            entity_value=entity[1],
+        )
+    )
+
+
 def insert_code(db: Db, **values: Any) -> int:
     """The new code's id; `values` holds every column but the id."""
     return int(db.scalar(INSERT, **values))
@@ -112,6 +167,11 @@ def claim(db: Db, otp_id: int, now: datetime) -> bool:
     """Mark the code used unless a concurrent request already did (single use on Postgres too:
     the second UPDATE waits for the first to commit, then finds `used_at` set)."""
     return db.execute(CLAIM, otp_id=otp_id, used_at=now) > 0
+
+
+def reissue(db: Db, otp_id: int, now: datetime) -> None:
+    """Issue a used code again, as it was, until its own expiry (a fixed code survives use)."""
+    db.execute(REISSUE, otp_id=otp_id, now=now)
 
 
 def _contacts() -> Select[str, str]:

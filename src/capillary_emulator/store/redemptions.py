@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, insert, select
+from sqlalchemy import Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from capillary_emulator.models import PointAward, PointBalance, Redemption, RedemptionAllocation
@@ -169,4 +169,89 @@ def insert_allocations(db: Db, redemption_id: int, lots: Sequence[tuple[int, int
     db.execute_many(
         INSERT_ALLOCATIONS,
         [{"redemption_id": redemption_id, "award_id": a, "points_milli": m} for a, m in lots],
+    )
+
+
+@dataclass(frozen=True)
+class EditableRedemption:
+    """A redemption as PUT /v2/points/updateRedemption reads and answers it."""
+
+    id: int
+    code: str
+    customer_id: int
+    program_id: int
+    points_milli: int
+    transaction_number: str | None
+    external_reference_number: str | None
+    validation_code: str | None
+    purpose: str
+
+
+def _editable(*where: Any) -> Any:
+    return (
+        select(
+            Redemption.id,
+            Redemption.code,
+            Redemption.customer_id,
+            Redemption.program_id,
+            Redemption.points_milli,
+            Redemption.transaction_number,
+            Redemption.external_reference_number,
+            Redemption.validation_code,
+            Redemption.purpose,
+        )
+        .where(Redemption.org_id == bindparam("org_id"), *where)
+        .order_by(Redemption.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+EDITABLE_BY_CODE = Statement(
+    "editable_redemption_by_code", lambda: _editable(Redemption.code == bindparam("code"))
+)
+EDITABLE_BY_REFERENCE = Statement(
+    "editable_redemption_by_reference",
+    lambda: _editable(
+        Redemption.customer_id == bindparam("customer_id"),
+        Redemption.external_reference_number == bindparam("reference"),
+    ),
+)
+UPDATE_REDEMPTION = Statement(
+    "update_redemption",
+    lambda: (
+        update(Redemption)
+        .where(Redemption.id == bindparam("redemption_id"))
+        .values(transaction_number=bindparam("transaction_number"), purpose=bindparam("purpose"))
+    ),
+)
+
+
+def editable_redemption(
+    db: Db,
+    *,
+    org_id: int,
+    code: str | None = None,
+    customer_id: int | None = None,
+    reference: str | None = None,
+) -> EditableRedemption | None:
+    """The org's redemption with that code, or the customer's latest with that external
+    reference, locked (FOR UPDATE) for the rest of the request."""
+    if code is not None:
+        row = db.first(EDITABLE_BY_CODE, org_id=org_id, code=code)
+    else:
+        row = db.first(
+            EDITABLE_BY_REFERENCE, org_id=org_id, customer_id=customer_id, reference=reference
+        )
+    return None if row is None else EditableRedemption(*row)
+
+
+def update_redemption(
+    db: Db, redemption_id: int, *, transaction_number: str | None, purpose: str
+) -> None:
+    db.execute(
+        UPDATE_REDEMPTION,
+        redemption_id=redemption_id,
+        transaction_number=transaction_number,
+        purpose=purpose,
     )

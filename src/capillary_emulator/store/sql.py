@@ -12,6 +12,7 @@ so that comparisons and ordering match the rows it wrote), handed out timezone-a
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Table
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import Base, UTCDateTime
+from capillary_emulator.db import OBSERVERS, Base, UTCDateTime, notify
 
 Row = tuple[Any, ...]
 
@@ -72,6 +73,23 @@ class Compiled:
     """Values the statement itself binds (`column == 1`), added to every call's parameters."""
     converters: tuple[tuple[int, Callable[[Any], Any]], ...]
     """(column index, converter) for the result columns that need one."""
+    pick: Callable[[Params], tuple[Any, ...]] | None = None
+    """The positional parameters out of the named ones (`positions`, in C)."""
+
+    def __post_init__(self) -> None:
+        if self.positions is not None:
+            object.__setattr__(self, "pick", _picker(self.positions))
+
+
+def _picker(positions: tuple[str, ...]) -> Callable[[Params], tuple[Any, ...]]:
+    if len(positions) > 1:
+        return itemgetter(*positions)  # a tuple for two names or more
+    names = positions
+
+    def pick(params: Params) -> tuple[Any, ...]:
+        return tuple(params[name] for name in names)
+
+    return pick
 
 
 class Statement:
@@ -139,16 +157,16 @@ class DialectStatement(Statement):
         return found
 
 
-StatementObserver = Callable[[str, Any], None]
-OBSERVERS: list[StatementObserver] = []
-"""Called with the SQL and the driver parameters (None for `executemany`) of every statement the
-data-access layer runs: the bench counts and explains them with it (driver-level calls never
-reach SQLAlchemy's `before_cursor_execute`). Empty in normal use."""
+def dialect_insert(dialect: str) -> Any:
+    """The dialect's own `insert` (it has ON CONFLICT), imported when a statement is first
+    compiled: the Postgres dialect costs a SQLite worker ~30 ms of start-up otherwise."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-def notify(sql: str, params: Any = None) -> None:
-    for observe in OBSERVERS:
-        observe(sql, params)
+    return sqlite_insert
 
 
 _DRIVER = "capemu_driver_connection"
@@ -185,12 +203,13 @@ class Db:
         if compiled.fixed:
             params = {**compiled.fixed, **params}
         if compiled.time_params:
-            params = {
-                k: (self._time(v) if k in compiled.time_params and v is not None else v)
-                for k, v in params.items()
-            }
-        if compiled.positions is not None:
-            return tuple(params[name] for name in compiled.positions)
+            params = dict(params)
+            for name in compiled.time_params:
+                value = params.get(name)
+                if value is not None:
+                    params[name] = self._time(value)
+        if compiled.pick is not None:
+            return compiled.pick(params)
         return params
 
     def _rows(self, compiled: Compiled, raw_rows: Iterable[Sequence[Any]]) -> list[Row]:

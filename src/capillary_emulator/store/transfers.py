@@ -56,9 +56,31 @@ INSERT_TRANSFER = Statement(
 )
 
 
-def insert_transfer(db: Db, **values: object) -> TransferRow:
-    """Every column but the id; the row as stored."""
-    transfer_id = db.scalar(INSERT_TRANSFER, **values)
+INSERT_TRANSFER_WITH_ID = Statement(
+    "insert_transfer_with_id",
+    lambda: insert(PointsTransfer).values(
+        {"id": bindparam("id"), **{c.name: bindparam(c.name) for c in _COLUMNS}}
+    ),
+)
+
+
+TRANSFER_ID_TAKEN = Statement(
+    "transfer_id_taken",
+    lambda: select(PointsTransfer.id).where(PointsTransfer.id == bindparam("transfer_id")),
+)
+
+
+def transfer_id_taken(db: Db, transfer_id: int) -> bool:
+    return db.scalar(TRANSFER_ID_TAKEN, transfer_id=transfer_id) is not None
+
+
+def insert_transfer(db: Db, *, transfer_id: int | None = None, **values: object) -> TransferRow:
+    """Every column but the id, which the database chooses unless `transfer_id` is given (on
+    Postgres the caller then moves the sequence past it); the row as stored."""
+    if transfer_id is None:
+        transfer_id = db.scalar(INSERT_TRANSFER, **values)
+    else:
+        db.execute(INSERT_TRANSFER_WITH_ID, id=transfer_id, **values)
     return TransferRow(id=transfer_id, **values)  # type: ignore[arg-type]
 
 

@@ -48,11 +48,14 @@ def move_points(
     notes: str,
     transferred_by: int | None,
     insufficient: type[CapillaryError] = InsufficientCurrentPointsError,
+    transfer_id: int | None = None,
 ) -> tuple[TransferRow, int]:
     """One transaction's worth: a PointsTransfer debit of the source and credit of the target.
 
     Only Main points of `program` move; the recipient's lots keep the sender's expiry dates.
     Returns the transfer and the source's Main balance left in the program (thousandths).
+    `transfer_id` fixes the transfer's id (the demo supplement's sample transfer); by default
+    the database chooses it.
     """
     debit = Debit(source, program.id, MAIN, points_milli, insufficient=insufficient)
     credit = Credit(target, program.id, MAIN, points_milli, mirror=debit)
@@ -78,6 +81,7 @@ def move_points(
         transferred_by_id=transferred_by,
         till_id=caller.till.id,
         created_at=now,
+        transfer_id=transfer_id,
     )
     return transfer, posted.balances[debit.key]
 
