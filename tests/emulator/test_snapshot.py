@@ -119,7 +119,8 @@ class TestRoundTripServed:
             assert export(client).content != first.content
             restored = restore(client, document)
             assert restored.status_code == 200, restored.text
-            assert restored.json()["rows"]["points_transfers"] == 1
+            transfers = len(document["tables"]["points_transfers"]["rows"])
+            assert restored.json()["rows"]["points_transfers"] == transfers >= 1
 
             assert reads(client, document) == before
             assert client.get("/_emulator/otps").content == inbox
