@@ -63,7 +63,7 @@ def main() -> None:
         server = servers.start(
             "snapshot",
             servers.emulator_command(port),
-            env=servers.emulator_env(url),
+            env=servers.emulator_env(url, CAPEMU_MAX_BODY_BYTES=str(64 * 1024 * 1024)),
             health_path="/_emulator/health",
             port=port,
             log_dir=Path(work),

@@ -322,6 +322,18 @@ class TestCommands:
             assert export(client).content == before
 
 
+@pytest.mark.live
+def test_a_snapshot_above_the_body_limit_says_which_setting(live_server_factory, tmp_path):
+    server = live_server_factory(workers=1, env={"CAPEMU_MAX_BODY_BYTES": "4096"})
+    saved = tmp_path / "state.json"
+    assert command("export", str(saved), "--url", server.base_url).returncode == 0
+    assert saved.stat().st_size > 4096
+    done = command("import", str(saved), "--url", server.base_url)
+    assert done.returncode == 2
+    assert "413 Request entity too large" in done.stderr
+    assert "larger CAPEMU_MAX_BODY_BYTES" in done.stderr
+
+
 def test_export_to_nowhere_keeps_the_file(tmp_path):
     target = tmp_path / "kept.json"
     target.write_text("old")
