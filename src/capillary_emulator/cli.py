@@ -1,4 +1,4 @@
-"""capillary-emulator serve | migrate | load-seed FILE."""
+"""capillary-emulator serve | migrate | load-seed FILE | export FILE | import FILE."""
 
 import argparse
 import gc
@@ -70,6 +70,32 @@ def main(argv: list[str] | None = None) -> int:
         "transaction (all or nothing), beside what is there.",
     )
     load.add_argument("file", type=Path, help="the seed document (YAML or JSON)")
+    server_help = (
+        "The running emulator to talk to: --url, else CAPEMU_URL, else "
+        "http://CAPEMU_HOST:CAPEMU_PORT (127.0.0.1:8000); --admin-token, else CAPEMU_ADMIN_TOKEN."
+    )
+    export = commands.add_parser(
+        "export",
+        help="save a running emulator's state (or one org's) as a snapshot file",
+        description="Save the state of a running emulator (GET /_emulator/snapshot) to FILE: "
+        "every org, or only --org's, as a versioned JSON document. FILE is written to a "
+        "temporary file beside it, then renamed over it, so it is never left half written. "
+        + server_help,
+    )
+    export.add_argument("file", type=Path, help="where to save the snapshot (JSON)")
+    export.add_argument("--org", type=int, default=None, help="only this org's state")
+    import_ = commands.add_parser(
+        "import",
+        help="restore a snapshot file into a running emulator",
+        description="Restore FILE (a document `export` wrote) into a running emulator (POST "
+        "/_emulator/snapshot), in one transaction: a whole-state snapshot replaces the whole "
+        "state, an org's snapshot replaces that org and leaves the others alone; a document "
+        "that does not fit changes nothing. " + server_help,
+    )
+    import_.add_argument("file", type=Path, help="the snapshot to restore (JSON)")
+    for command in (export, import_):
+        command.add_argument("--url", default=None, help="the emulator's base URL")
+        command.add_argument("--admin-token", default=None, help="the control plane's token")
     args = parser.parse_args(argv)
     try:
         flags = {name: value for name in FLAGS if (value := getattr(args, name, None)) is not None}
@@ -82,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "load-seed":
             return _load_seed(settings, args.file)
+        if args.command in ("export", "import"):
+            from capillary_emulator.snapshot_cli import export_file, import_file
+
+            run = export_file if args.command == "export" else import_file
+            return run(settings, args)
         return _serve(settings, flags)
     except StartupError as exc:
         print(f"capillary-emulator: error: {exc}", file=sys.stderr)

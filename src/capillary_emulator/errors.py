@@ -514,6 +514,11 @@ class ControlRequestError(HttpError):
     message = "Invalid control request: {detail}"
 
 
+class SnapshotDocumentError(HttpError):
+    code = 400
+    message = "Invalid snapshot document at {path}: {problem}"
+
+
 class CustomerMergedWarning(CapillaryWarning):
     code = 8069
     message = "Merged customer found"

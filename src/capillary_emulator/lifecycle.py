@@ -51,7 +51,7 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-SCHEMA_REVISION = "warn1"
+SCHEMA_REVISION = "snap1"
 """The newest migration. Checking a database against this constant keeps alembic out of the
 start-up path (importing it and parsing the scripts costs a few hundred milliseconds); a test
 asserts that it equals alembic's head."""

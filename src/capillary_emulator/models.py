@@ -93,6 +93,8 @@ class Program(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_org_id_id", "org_id", "id"),)
+    """An org's customers in id order without a sort (the console's keyset paging)."""
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)

@@ -58,6 +58,7 @@ templates.env.filters["points"] = points
 templates.env.filters["when"] = when
 
 PageNumber = Annotated[int, Query(ge=0, le=100_000)]
+KeyId = Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1)]
 
 
 def _render(request: Request, name: str, **context: Any) -> Response:
@@ -92,10 +93,14 @@ async def customers(
     orgId: int | None = None,
     q: str = "",
     page: PageNumber = 0,
+    after: KeyId = None,
+    before: KeyId = None,
 ) -> Response:
     orgs = service.org_ids(session)
     org_id = orgId if orgId is not None else (orgs[0][0] if orgs else 0)
-    found, paging = service.search_customers(session, org_id=org_id, text=q, page=page)
+    found, paging = service.search_customers(
+        session, org_id=org_id, text=q, page=page, after=after, before=before
+    )
     return _render(
         request,
         "customers.html",
@@ -164,8 +169,8 @@ async def faults(request: Request) -> Response:
 
 @router.get("/control", response_class=HTMLResponse)
 @read_only
-async def control(request: Request) -> Response:
-    return _render(request, "control.html", section="control")
+async def control(request: Request, session: SessionDep) -> Response:
+    return _render(request, "control.html", section="control", orgs=service.org_ids(session))
 
 
 @router.get("/static/{name}")

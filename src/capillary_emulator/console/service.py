@@ -22,6 +22,9 @@ class Page:
     """Zero-based, like getCustomerLedgerInfo's pageNumber."""
     size: int
     has_next: bool
+    first_id: int | None = None
+    last_id: int | None = None
+    """Keyset paging (customers): the ids the previous and next links page from."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class OrgOverview:
     groups: int
     programs: list[dict[str, Any]] = field(default_factory=list)
     tills: list[dict[str, Any]] = field(default_factory=list)
+
+
+MIN_ID = -(2**63)
 
 
 def _page_of(rows: list[Row], number: int, size: int) -> tuple[list[Row], Page]:
@@ -149,14 +155,43 @@ def _summaries(db: Db, rows: list[Row], names: dict[int, str]) -> list[CustomerS
 
 
 def search_customers(
-    session: Session, *, org_id: int, text: str, page: int
+    session: Session,
+    *,
+    org_id: int,
+    text: str,
+    page: int,
+    after: int | None = None,
+    before: int | None = None,
 ) -> tuple[list[CustomerSummary], Page]:
-    """Every customer in id order, or those whose id or any identifier is exactly `text`."""
+    """Every customer in id order, or those whose id or any identifier is exactly `text`.
+
+    Paged by key: `after` (the last id of the page before) or `before` (the first id of the
+    page after), so page 4,000 costs what page 1 does; `page` is the number shown (and, with
+    neither key, an offset, for addresses without one)."""
     db = Db(session)
     text = text.strip()
     if not text:
-        rows = store.customers_page(db, org_id, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
-        shown, paging = _page_of(rows, page, PAGE_SIZE)
+        size = PAGE_SIZE
+        if before is not None:
+            rows = store.customers_before(db, org_id, before, limit=size + 1)
+            shown = list(reversed(rows[:size]))
+            number = page if len(rows) > size else 0
+            has_next = True
+        else:
+            if after is not None:
+                rows = store.customers_after(db, org_id, after, limit=size + 1)
+            elif page == 0:
+                rows = store.customers_after(db, org_id, MIN_ID, limit=size + 1)
+            else:
+                rows = store.customers_page(db, org_id, limit=size + 1, offset=page * size)
+            shown, has_next, number = rows[:size], len(rows) > size, page
+        paging = Page(
+            number=number,
+            size=size,
+            has_next=has_next,
+            first_id=shown[0][0] if shown else None,
+            last_id=shown[-1][0] if shown else None,
+        )
     else:
         found = {row[0]: row for row in store.customers_by_identifier(db, org_id, text)}
         if text.isdigit() and len(text) <= 18:

@@ -211,3 +211,32 @@ def list_otps(
         }
         for otp in session.execute(query).scalars()
     ]
+
+
+def export_snapshot(session: Session, org_id: int | None) -> dict[str, Any]:
+    """The state (or one org's) as a snapshot document (`seed/state.py`)."""
+    from capillary_emulator.lifecycle import SCHEMA_REVISION
+    from capillary_emulator.seed.state import export_state
+
+    return export_state(session, schema_revision=SCHEMA_REVISION, org_id=org_id)
+
+
+def restore_snapshot(session: Session, document: Any) -> dict[str, Any]:
+    """Write a snapshot document back; a state that fails the audit is refused (the caller's
+    transaction is then rolled back, nothing changed)."""
+    from capillary_emulator.emulator.audit import audit
+    from capillary_emulator.errors import SnapshotDocumentError
+    from capillary_emulator.seed.service import paused_gc
+    from capillary_emulator.seed.state import restore_state
+
+    with paused_gc():
+        restored = restore_state(session, document)
+    found = audit(session)
+    if not found["ok"]:
+        first = found["violations"][0]
+        raise SnapshotDocumentError(
+            path="tables",
+            problem=f"the restored state fails the audit ({len(found['violations'])} "
+            f"violations, the first: {first})",
+        )
+    return restored

@@ -117,6 +117,24 @@ CUSTOMERS_PAGE = Statement(
         .order_by(Customer.id)
     ),
 )
+CUSTOMERS_AFTER = Statement(
+    "console_customers_after",
+    lambda: (
+        select(*_CUSTOMER_COLUMNS)
+        .where(Customer.org_id == bindparam("org_id"), Customer.id > bindparam("after"))
+        .order_by(Customer.id)
+        .limit(bindparam("limit"))
+    ),
+)
+CUSTOMERS_BEFORE = Statement(
+    "console_customers_before",
+    lambda: (
+        select(*_CUSTOMER_COLUMNS)
+        .where(Customer.org_id == bindparam("org_id"), Customer.id < bindparam("before"))
+        .order_by(Customer.id.desc())
+        .limit(bindparam("limit"))
+    ),
+)
 CUSTOMERS_BY_IDENTIFIER = Statement(
     "console_customers_by_identifier",
     lambda: (
@@ -150,6 +168,17 @@ IDENTIFIERS = Statement(
 def customers_page(db: Db, org_id: int, *, limit: int, offset: int) -> list[Row]:
     """The org's customers in id order (the customers' columns, see `_CUSTOMER_COLUMNS`)."""
     return db.rows(CUSTOMERS_PAGE, org_id=org_id, limit=limit, offset=offset)
+
+
+def customers_after(db: Db, org_id: int, after: int, *, limit: int) -> list[Row]:
+    """Keyset paging: the org's first `limit` customers with ids above `after`, in id order
+    (one seek in ix_customers_org_id_id, however deep the page)."""
+    return db.rows(CUSTOMERS_AFTER, org_id=org_id, after=after, limit=limit)
+
+
+def customers_before(db: Db, org_id: int, before: int, *, limit: int) -> list[Row]:
+    """The org's last `limit` customers with ids below `before`, highest id first."""
+    return db.rows(CUSTOMERS_BEFORE, org_id=org_id, before=before, limit=limit)
 
 
 def customers_by_identifier(db: Db, org_id: int, value: str) -> list[Row]:

@@ -52,10 +52,6 @@ async function refreshClock() {
   const clock = await api("GET", "/_emulator/clock");
   const now = document.getElementById("clock-now");
   if (now) now.textContent = shortTime(clock.now) + (clock.frozen ? " (frozen)" : "");
-  const value = document.getElementById("clock-value");
-  if (value) value.textContent = clock.now;
-  const frozen = document.getElementById("clock-frozen");
-  if (frozen) frozen.textContent = clock.frozen ? "frozen" : "running";
   return clock;
 }
 
@@ -219,16 +215,52 @@ function startFaults() {
 
 // --- clock, audit, reset, seed, snapshot ---------------------------------------------------
 
+function clockPath() {
+  const org = document.getElementById("clock-org").value;
+  return "/_emulator/clock" + (org ? "?orgId=" + encodeURIComponent(org) : "");
+}
+
+async function refreshControlClock() {
+  const clock = await api("GET", clockPath());
+  document.getElementById("clock-value").textContent = clock.now;
+  document.getElementById("clock-frozen").textContent = clock.frozen ? "frozen" : "running";
+  document.getElementById("clock-own").textContent =
+    clock.orgId === undefined ? "" : (clock.ownClock ? "its own clock" : "follows the global clock");
+}
+
+// A form with one file input: its file POSTed to `path` as JSON, the answer described beside it.
+function uploadForm(formId, input, path, missing, describe) {
+  const form = document.getElementById(formId);
+  const result = document.getElementById(formId.replace("-form", "-result"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.elements[input].files[0];
+    if (!file) { result.textContent = missing; return; }
+    try {
+      result.textContent = describe(await api("POST", path, await file.text()));
+    } catch (e) { result.textContent = e.message; }
+    await refreshClock();
+    await refreshControlClock();
+    await refreshAudit();
+  });
+}
+
 function startControl() {
   const error = document.getElementById("clock-error");
   const change = async (command) => {
     try {
-      await api("POST", "/_emulator/clock", command);
+      await api("POST", clockPath(), command);
       error.textContent = "";
     } catch (e) { error.textContent = e.message; }
     await refreshClock();
+    await refreshControlClock();
     await refreshAudit();
   };
+  document.getElementById("clock-org").addEventListener("change", () => {
+    error.textContent = "";
+    refreshControlClock().catch((e) => { error.textContent = e.message; });
+  });
+  refreshControlClock().catch(() => {});
   document.getElementById("clock-advance").addEventListener("submit", (event) => {
     event.preventDefault();
     change({ advance: new FormData(event.target).get("advance") });
@@ -249,21 +281,13 @@ function startControl() {
     await refreshClock();
     await refreshAudit();
   });
-  const seedForm = document.getElementById("seed-form");
-  const seedResult = document.getElementById("seed-result");
-  seedForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const file = seedForm.elements.seed.files[0];
-    if (!file) { seedResult.textContent = "choose a JSON seed file"; return; }
-    try {
-      const created = await api("POST", "/_emulator/seed", await file.text());
-      seedResult.textContent = "loaded: " + JSON.stringify(created);
-    } catch (e) { seedResult.textContent = e.message; }
-  });
-  // The snapshot download exists only where the emulator serves GET /_emulator/snapshot.
-  fetch("/_emulator/snapshot", { method: "HEAD" }).then((response) => {
-    document.getElementById("snapshot").hidden = response.status === 404;
-  }).catch(() => {});
+  uploadForm("seed-form", "seed", "/_emulator/seed", "choose a JSON seed file",
+    (created) => "loaded: " + JSON.stringify(created));
+  uploadForm("snapshot-form", "snapshot", "/_emulator/snapshot", "choose a snapshot file",
+    (restored) => {
+      const what = restored.orgId === null ? "the whole state" : "org " + restored.orgId;
+      return `restored ${what}: ${restored.rows.customers} customers`;
+    });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
