@@ -1,6 +1,7 @@
 """The emulator as another project installs it: a wheel built from the sources, installed into a
 fresh virtualenv outside the checkout (third-party packages from the package index, nothing
-from the checkout or from this virtualenv), then `capillary-emulator serve` run from there."""
+from the checkout or from this virtualenv), then `capillary-emulator serve` and the pytest
+plugin (a test project with `pytest -n 2`) run from there."""
 
 import os
 import shutil
@@ -17,6 +18,7 @@ import pytest
 
 from tests.support import PROJECT_ROOT
 from tests.support.live_server import _free_port
+from tests.support.plugin_project import run_project, write_project
 
 pytestmark = pytest.mark.live
 
@@ -123,3 +125,18 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[bytes]) -> object:
             pass
         time.sleep(0.1)
     raise AssertionError("the emulator served from the wheel did not become healthy")
+
+
+class TestPluginFromTheWheel:
+    def test_a_project_runs_the_fixtures_with_two_workers(self, installed):
+        project = write_project(installed.outside / "project")
+        done = run_project(
+            installed.bin("python"),
+            project,
+            "-n",
+            "2",
+            "test_readme_example.py",
+            "test_isolation.py",
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "4 passed" in done.stdout

@@ -17,8 +17,8 @@ from capillary_emulator.testing import (
     Otp,
     OtpNotIssued,
 )
-from tests.support import DEMO_ORG, LiveServer, is_postgres
-from tests.support.databases import fresh_database_url
+from tests.support import DEMO_ORG, LiveServer
+from tests.support.live_server import served_on_a_fresh_database
 
 pytestmark = pytest.mark.live
 
@@ -57,10 +57,8 @@ def transfer_with_otp(org: Org) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = fresh_database_url(tmp_path_factory.mktemp("client"), "client")
-    server = LiveServer(url, workers=2 if is_postgres(url) else 1).start()
-    yield server
-    server.stop()
+    with served_on_a_fresh_database(tmp_path_factory.mktemp("client"), "client") as server:
+        yield server
 
 
 @pytest.fixture
