@@ -24,15 +24,18 @@ from capillary_emulator.models import EmulatorState
 # The seed modules (YAML, the document schema, the planner) are imported where a seed is
 # loaded, not here: a worker serving an already seeded database never needs them.
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+"""The Alembic scripts as the package carries them. In a checkout this is a symlink to the
+top-level `migrations/` (where developers add revisions, `alembic.ini` beside it); a wheel,
+`pip install .` or a `git+` install holds real copies, so `serve` needs nothing outside the
+package."""
 
 
 def _alembic_config() -> Any:
     from alembic.config import Config
 
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 

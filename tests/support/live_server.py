@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -94,3 +96,16 @@ class LiveServer:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30)
+
+
+@contextmanager
+def served_on_a_fresh_database(tmp_root: Path, name: str) -> Iterator[LiveServer]:
+    """A started server on a new database: two workers on Postgres, one on SQLite."""
+    from tests.support.databases import fresh_database_url, is_postgres
+
+    url = fresh_database_url(tmp_root, name)
+    server = LiveServer(url, workers=2 if is_postgres(url) else 1).start()
+    try:
+        yield server
+    finally:
+        server.stop()
