@@ -21,11 +21,14 @@ from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
 from capillary_emulator.db import WriteLockNeeded, begin_read_only, restart_with_write_lock
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
+from capillary_emulator.store.control import share_reset_lock
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller
 
 T = TypeVar("T")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _READ_ONLY: set[Callable[..., Any]] = set()
+_RESETS: set[Callable[..., Any]] = set()
 ORG_SCOPE_KEY = "capemu.org_id"
 """Where a request leaves its caller's org in the ASGI scope, for the request journal."""
 
@@ -38,10 +41,20 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+def resets(endpoint: Endpoint) -> Endpoint:
+    """Marks the endpoint that takes the reset lock exclusively (`lifecycle.reset`): its session
+    does not share it first."""
+    _RESETS.add(endpoint)
+    return endpoint
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
-    if request.scope.get("endpoint") in _READ_ONLY:
+    endpoint = request.scope.get("endpoint")
+    if endpoint in _READ_ONLY:
         begin_read_only(session)
+    if endpoint not in _RESETS:
+        share_reset_lock(Db(session))
     try:
         yield session
     finally:
@@ -84,6 +97,7 @@ class RequestContext:
             return use_case(self)
         except WriteLockNeeded:
             restart_with_write_lock(self.session)
+            share_reset_lock(Db(self.session))
             return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
 
 

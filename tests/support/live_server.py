@@ -51,7 +51,7 @@ class LiveServer:
             }
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 90) -> "LiveServer":
         executable = str(Path(sys.executable).parent / SERVE_COMMAND[0])
         flags = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(

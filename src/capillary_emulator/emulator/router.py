@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from capillary_emulator import clock, lifecycle
-from capillary_emulator.context import SessionDep, require_admin
+from capillary_emulator.context import SessionDep, require_admin, resets
 from capillary_emulator.db import begin_read_only
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
@@ -52,6 +52,7 @@ async def health(request: Request, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/reset")
+@resets
 async def reset(request: Request, session: SessionDep, orgId: OrgIdQuery = None) -> dict[str, Any]:
     lifecycle.reset(session, request.app.state.settings, org_id=orgId)
     session.commit()
