@@ -48,12 +48,19 @@ def resets(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+def _shares_reset_lock(session: Session) -> bool:
+    """Postgres only: on SQLite the lock is not needed, and beginning the session's transaction
+    here would take the write lock before the endpoint runs (an endpoint that reads through
+    another connection, such as the health check, would then wait for it)."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
     endpoint = request.scope.get("endpoint")
     if endpoint in _READ_ONLY:
         begin_read_only(session)
-    if endpoint not in _RESETS:
+    if endpoint not in _RESETS and _shares_reset_lock(session):
         share_reset_lock(Db(session))
     try:
         yield session
@@ -97,7 +104,8 @@ class RequestContext:
             return use_case(self)
         except WriteLockNeeded:
             restart_with_write_lock(self.session)
-            share_reset_lock(Db(self.session))
+            if _shares_reset_lock(self.session):
+                share_reset_lock(Db(self.session))
             return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
 
 

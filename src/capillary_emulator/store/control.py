@@ -35,8 +35,7 @@ _TAKE_RESET_LOCK = Statement(
 
 def share_reset_lock(db: Db) -> None:
     """A request's first statement on Postgres: wait for a running reset, and keep the next
-    one from starting until this transaction ends (in autocommit only the wait). SQLite needs
-    none: its writers are serialised and its readers read a snapshot."""
+    one from starting until this transaction ends (in autocommit only the wait)."""
     if not db.is_sqlite:
         db.first(_SHARE_RESET_LOCK)
 
