@@ -28,7 +28,7 @@ from capillary_emulator.tenancy import Caller
 T = TypeVar("T")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _READ_ONLY: set[Callable[..., Any]] = set()
-_RESETS: set[Callable[..., Any]] = set()
+_OUTSIDE_RESET_LOCK: set[Callable[..., Any]] = set()
 ORG_SCOPE_KEY = "capemu.org_id"
 """Where a request leaves its caller's org in the ASGI scope, for the request journal."""
 
@@ -41,10 +41,11 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
-def resets(endpoint: Endpoint) -> Endpoint:
-    """Marks the endpoint that takes the reset lock exclusively (`lifecycle.reset`): its session
-    does not share it first."""
-    _RESETS.add(endpoint)
+def outside_reset_lock(endpoint: Endpoint) -> Endpoint:
+    """Marks an endpoint whose session does not share the reset lock: the reset, which takes it
+    exclusively (`lifecycle.reset`), and the audit, whose one REPEATABLE READ snapshot must be
+    chosen before its first statement."""
+    _OUTSIDE_RESET_LOCK.add(endpoint)
     return endpoint
 
 
@@ -60,7 +61,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     endpoint = request.scope.get("endpoint")
     if endpoint in _READ_ONLY:
         begin_read_only(session)
-    if endpoint not in _RESETS and _shares_reset_lock(session):
+    if endpoint not in _OUTSIDE_RESET_LOCK and _shares_reset_lock(session):
         share_reset_lock(Db(session))
     try:
         yield session

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from capillary_emulator import clock, lifecycle
-from capillary_emulator.context import SessionDep, require_admin, resets
+from capillary_emulator.context import SessionDep, outside_reset_lock, require_admin
 from capillary_emulator.db import begin_read_only
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
@@ -52,7 +52,7 @@ async def health(request: Request, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/reset")
-@resets
+@outside_reset_lock
 async def reset(request: Request, session: SessionDep, orgId: OrgIdQuery = None) -> dict[str, Any]:
     lifecycle.reset(session, request.app.state.settings, org_id=orgId)
     session.commit()
@@ -221,6 +221,7 @@ async def clear_journal(request: Request) -> dict[str, Any]:
 
 
 @router.get("/audit")
+@outside_reset_lock
 async def audit(session: SessionDep) -> dict[str, Any]:
     if session.get_bind().dialect.name == "postgresql":
         # One snapshot for all of the audit's reads, or a transfer committing between them
