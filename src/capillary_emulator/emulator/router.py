@@ -16,7 +16,8 @@ MAX_ID = 2**63 - 1
 """Ids are 64-bit in the database; a bigger number is a 400, not an overflow in the driver."""
 OrgIdQuery = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 OrgIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
-FaultIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
+FaultIdPath = Annotated[int, Path(ge=0, le=2**31 - 1)]
+"""A fault id is an INTEGER column: a larger one would fail Postgres's bind (a 500), not miss."""
 WaitQuery = Annotated[
     float,
     Query(ge=0, le=service.MAX_WAIT_SECONDS, description="seconds to wait for a match (max 30)"),
