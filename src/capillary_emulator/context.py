@@ -22,11 +22,14 @@ from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
 from capillary_emulator.db import WriteLockNeeded, begin_read_only, restart_with_write_lock
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
+from capillary_emulator.store.control import share_reset_lock
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller
 
 T = TypeVar("T")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _READ_ONLY: set[Callable[..., Any]] = set()
+_OUTSIDE_RESET_LOCK: set[Callable[..., Any]] = set()
 ORG_SCOPE_KEY = "capemu.org_id"
 """Where a request leaves its caller's org in the ASGI scope, for the request journal."""
 
@@ -39,10 +42,28 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+def outside_reset_lock(endpoint: Endpoint) -> Endpoint:
+    """Marks an endpoint whose session does not share the reset lock: the reset, which takes it
+    exclusively (`lifecycle.reset`), and the audit, whose one REPEATABLE READ snapshot must be
+    chosen before its first statement."""
+    _OUTSIDE_RESET_LOCK.add(endpoint)
+    return endpoint
+
+
+def _shares_reset_lock(session: Session) -> bool:
+    """Postgres only: on SQLite the lock is not needed, and beginning the session's transaction
+    here would take the write lock before the endpoint runs (an endpoint that reads through
+    another connection, such as the health check, would then wait for it)."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
-    if request.scope.get("endpoint") in _READ_ONLY:
+    endpoint = request.scope.get("endpoint")
+    if endpoint in _READ_ONLY:
         begin_read_only(session)
+    if endpoint not in _OUTSIDE_RESET_LOCK and _shares_reset_lock(session):
+        share_reset_lock(Db(session))
     try:
         yield session
     finally:
@@ -85,6 +106,8 @@ class RequestContext:
             return use_case(self)
         except WriteLockNeeded:
             restart_with_write_lock(self.session)
+            if _shares_reset_lock(self.session):
+                share_reset_lock(Db(self.session))
             return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
 
 

@@ -20,6 +20,8 @@ from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
 from capillary_emulator.db import make_engine
 from capillary_emulator.models import EmulatorState
+from capillary_emulator.store.control import take_reset_lock
+from capillary_emulator.store.sql import Db
 
 # The seed modules (YAML, the document schema, the planner) are imported where a seed is
 # loaded, not here: a worker serving an already seeded database never needs them.
@@ -138,6 +140,7 @@ def reset(session: Session, settings: Settings, *, org_id: int | None = None) ->
     from capillary_emulator.seed.demo import apply_demo_supplement
     from capillary_emulator.seed.service import clear_database, paused_gc
 
+    take_reset_lock(Db(session))
     clock.reset(session)
     if org_id is not None:
         clock.clear_org_clock(session, org_id)  # a test org (not in the seed) survives the reset

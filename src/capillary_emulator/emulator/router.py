@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from capillary_emulator import clock, lifecycle
-from capillary_emulator.context import SessionDep, require_admin
+from capillary_emulator.context import SessionDep, outside_reset_lock, require_admin
 from capillary_emulator.db import begin_read_only
 from capillary_emulator.emulator import faults, service
 from capillary_emulator.emulator.audit import audit as run_audit
@@ -17,7 +17,8 @@ MAX_ID = 2**63 - 1
 """Ids are 64-bit in the database; a bigger number is a 400, not an overflow in the driver."""
 OrgIdQuery = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 OrgIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
-FaultIdPath = Annotated[int, Path(ge=0, le=MAX_ID)]
+FaultIdPath = Annotated[int, Path(ge=0, le=2**31 - 1)]
+"""A fault id is an INTEGER column: a larger one would fail Postgres's bind (a 500), not miss."""
 WaitQuery = Annotated[
     float,
     Query(ge=0, le=service.MAX_WAIT_SECONDS, description="seconds to wait for a match (max 30)"),
@@ -53,6 +54,7 @@ async def health(request: Request, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/reset")
+@outside_reset_lock
 async def reset(request: Request, session: SessionDep, orgId: OrgIdQuery = None) -> dict[str, Any]:
     lifecycle.reset(session, request.app.state.settings, org_id=orgId)
     session.commit()
@@ -246,6 +248,7 @@ async def restore_snapshot(session: SessionDep, document: Annotated[Any, Body()]
 
 
 @router.get("/audit")
+@outside_reset_lock
 async def audit(session: SessionDep) -> dict[str, Any]:
     if session.get_bind().dialect.name == "postgresql":
         # One snapshot for all of the audit's reads, or a transfer committing between them

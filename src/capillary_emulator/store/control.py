@@ -1,6 +1,7 @@
-"""The emulator's own state row: the clock and the control generation, read in one statement."""
+"""The emulator's own state row: the clock and the control generation, read in one statement;
+the reset lock."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, literal_column, select
 
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.store.sql import Db, Row, Statement
@@ -18,3 +19,30 @@ READ_STATE = Statement(
 def read_state(db: Db, state_id: int) -> Row | None:
     """(clock_offset_us, frozen_at, control_generation), or None before the first migration."""
     return db.first(READ_STATE, state_id=state_id)
+
+
+RESET_LOCK_KEY = 120_004
+"""The Postgres advisory lock a reset takes exclusively and every request shares."""
+_SHARE_RESET_LOCK = Statement(
+    "share_reset_lock",
+    lambda: select(func.pg_advisory_xact_lock_shared(literal_column(str(RESET_LOCK_KEY)))),
+)
+_TAKE_RESET_LOCK = Statement(
+    "take_reset_lock",
+    lambda: select(func.pg_advisory_xact_lock(literal_column(str(RESET_LOCK_KEY)))),
+)
+
+
+def share_reset_lock(db: Db) -> None:
+    """A request's first statement on Postgres: wait for a running reset, and keep the next
+    one from starting until this transaction ends (in autocommit only the wait)."""
+    if not db.is_sqlite:
+        db.first(_SHARE_RESET_LOCK)
+
+
+def take_reset_lock(db: Db) -> None:
+    """A reset's first statement on Postgres: it waits for the requests in flight to end, and
+    the requests that arrive meanwhile wait for it, so that none sees a half-done reset (a
+    foreign key whose row went away, a deadlock with the reset's deletes)."""
+    if not db.is_sqlite:
+        db.first(_TAKE_RESET_LOCK)
