@@ -136,14 +136,16 @@ def seed_file_notice(engine: Engine, settings: Settings) -> str | None:
 
 def reset(session: Session, settings: Settings, *, org_id: int | None = None) -> None:
     """Back to exactly the configured seed (with the demo supplement when it is the demo
-    document), and the clock back to system time."""
+    document), and the clock back to system time; with `org_id`, that org's data and its own
+    clock only."""
     from capillary_emulator.seed.demo import apply_demo_supplement
     from capillary_emulator.seed.service import clear_database, paused_gc
 
     take_reset_lock(Db(session))
-    clock.reset(session)
-    if org_id is not None:
-        clock.clear_org_clock(session, org_id)  # a test org (not in the seed) survives the reset
+    if org_id is None:
+        clock.reset(session)
+    else:  # one org's reset touches nothing of the others', the global clock included
+        clock.clear_org_clock(session, org_id)
     now = clock.system_now()
     with paused_gc():
         clear_database(session, org_id=org_id)

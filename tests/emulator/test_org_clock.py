@@ -87,6 +87,16 @@ class TestOrgClock:
         assert body.status_code == 200, body.text
         assert body.json()["ownClock"] is False
 
+    def test_reset_with_org_id_leaves_the_global_clock_alone(self, client, two_orgs):
+        client.post("/_emulator/clock", json={"set": "2031-01-01T00:00:00+00:00"})
+        client.post("/_emulator/clock", json={"freeze": True})
+        assert client.post("/_emulator/reset", params={"orgId": DEMO_ORG}).status_code == 200
+        now = client.get("/_emulator/clock").json()["now"]
+        assert datetime.fromisoformat(now).year == 2031  # frozen a moment after the set
+        assert org_now(client, two_orgs[0]) == datetime.fromisoformat(now)  # others: still 2031
+        client.post("/_emulator/reset")
+        assert datetime.fromisoformat(client.get("/_emulator/clock").json()["now"]).year < 2031
+
     def test_bad_command_and_unknown_org(self, client, two_orgs):
         params = {"orgId": two_orgs[0]["orgId"]}
         assert (
