@@ -142,6 +142,11 @@ class JsonBodyOnly:
         await self.app(scope, receive, send)
 
 
+CONTROL_PREFIX = "/_emulator/"
+CONTROL_MAX_BYTES = 2**63
+"""No size limit for the control plane's bodies."""
+
+
 class BodyLimits:
     """The outermost middleware: a request body is read here in full, within `max_bytes` and
     `timeout` seconds, before anything else (the journal, the app) sees it.
@@ -160,6 +165,11 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Seed and snapshot documents (the bench's 10,000 customers, a restored state) are
+        # the control plane's business: its bodies have no size limit, only the time limit.
+        max_bytes = (
+            CONTROL_MAX_BYTES if scope["path"].startswith(CONTROL_PREFIX) else self.max_bytes
+        )
         declared: int | None = None
         chunked = False
         for name, value in scope["headers"]:
@@ -167,8 +177,8 @@ class BodyLimits:
                 declared = int(value) if value.strip().isdigit() else None
             elif name == b"transfer-encoding":
                 chunked = True
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send, PayloadTooLargeError(limit=self.max_bytes))
+        if declared is not None and declared > max_bytes:
+            await self._refuse(scope, receive, send, PayloadTooLargeError(limit=max_bytes))
             return
         if not chunked and not declared:
             await self.app(scope, receive, send)
@@ -185,8 +195,8 @@ class BodyLimits:
                         return  # the client went away: there is no one to answer
                     chunk = message.get("body", b"")
                     size += len(chunk)
-                    if size > self.max_bytes:
-                        error = PayloadTooLargeError(limit=self.max_bytes)
+                    if size > max_bytes:
+                        error = PayloadTooLargeError(limit=max_bytes)
                         break
                     chunks.append(chunk)
                     more = message.get("more_body", False)

@@ -47,11 +47,6 @@ def _call(
             return bytes(answer.read())
     except urllib.error.HTTPError as exc:
         print(f"error: {method} {url}: {exc.code} {_message(exc.read())}", file=sys.stderr)
-        if exc.code == 413:
-            print(
-                "hint: start the emulator with a larger CAPEMU_MAX_BODY_BYTES for this snapshot",
-                file=sys.stderr,
-            )
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         print(f"error: cannot reach the emulator at {url}: {reason}", file=sys.stderr)
