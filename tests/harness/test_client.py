@@ -262,6 +262,25 @@ class TestSeedAndReset:
         assert emulator.audit().ok
 
 
+class TestSnapshots:
+    def test_an_orgs_snapshot_restores_its_state_after_a_transfer(self, org):
+        saved = org.snapshot()
+        assert saved["format"] == "capillary-emulator-snapshot" and saved["orgId"] == org.org_id
+        with org.client() as capillary:
+            before = (balance(capillary, ANN), balance(capillary, BOB))
+        transfer_with_otp(org)
+        with org.client() as capillary:
+            assert balance(capillary, BOB) == "120.000"
+            org.restore(saved)
+            assert (balance(capillary, ANN), balance(capillary, BOB)) == before
+        assert before[0] == "500.000" and org.snapshot() == saved
+
+    def test_a_bad_document_is_an_emulator_error(self, emulator):
+        with pytest.raises(EmulatorError) as refused:
+            emulator.restore({"format": "capillary-emulator-snapshot", "version": 9})
+        assert refused.value.status == 400
+
+
 class TestAdminToken:
     def test_the_token_is_sent_and_required(self, live_server_factory):
         server = live_server_factory(env={"CAPEMU_ADMIN_TOKEN": "s3cret"})

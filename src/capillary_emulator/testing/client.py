@@ -186,6 +186,13 @@ class Org:
     def journal(self, **filters: Any) -> list[JournalEntry]:
         return self.emulator.journal(org_id=self.org_id, **filters)
 
+    def snapshot(self) -> dict[str, Any]:
+        """This org's state as a snapshot document; `restore` puts it back."""
+        return self.emulator.snapshot(self.org_id)
+
+    def restore(self, document: dict[str, Any]) -> None:
+        self.emulator.restore(document)
+
     def delete(self) -> None:
         self.emulator.delete_org(self.org_id)
 
@@ -428,6 +435,19 @@ class Emulator:
         """Ledger == balances == unspent lots for every owner; no negative balance."""
         body = self._call("GET", "/_emulator/audit")
         return Audit(ok=body["ok"], violations=body["violations"])
+
+    def snapshot(self, org_id: int | None = None) -> dict[str, Any]:
+        """The whole state (or one org's) as the versioned snapshot document
+        (`GET /_emulator/snapshot`): JSON, to keep or to hand to `restore`."""
+        document: dict[str, Any] = self._call(
+            "GET", "/_emulator/snapshot", params=_params(orgId=org_id)
+        )
+        return document
+
+    def restore(self, document: dict[str, Any]) -> None:
+        """Put back exactly the state of a `snapshot` document (`POST /_emulator/snapshot`):
+        a whole-state one replaces everything, an org's only that org."""
+        self._call("POST", "/_emulator/snapshot", json=document)
 
     # -- plumbing --------------------------------------------------------------------------
 
