@@ -39,7 +39,10 @@ def test_fuzzing_every_operation_finds_no_server_error(live_server_factory, tmp_
         "--report-dir", str(report),
         "--no-color",
     ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=MAX_SECONDS + 120)
+    # Run in tmp_path: schemathesis keeps a cache of its findings in the working directory.
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=MAX_SECONDS + 120, cwd=tmp_path
+    )
     [junit] = report.glob("*.xml")
     suite = ET.parse(junit).getroot()
     tested = [case.get("name") for case in suite.iter("testcase")]
