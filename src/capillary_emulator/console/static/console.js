@@ -220,8 +220,14 @@ function clockPath() {
   return "/_emulator/clock" + (org ? "?orgId=" + encodeURIComponent(org) : "");
 }
 
+let clockRound = 0;
+
 async function refreshControlClock() {
+  // Answers can come back out of order (the first load's beside a quick change of org): only
+  // the newest round's is shown.
+  const round = ++clockRound;
   const clock = await api("GET", clockPath());
+  if (round !== clockRound) return;
   document.getElementById("clock-value").textContent = clock.now;
   document.getElementById("clock-frozen").textContent = clock.frozen ? "frozen" : "running";
   document.getElementById("clock-own").textContent =
