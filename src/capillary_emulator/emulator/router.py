@@ -223,6 +223,7 @@ async def clear_journal(request: Request) -> dict[str, Any]:
 
 
 @router.get("/snapshot")
+@outside_reset_lock  # its REPEATABLE READ snapshot must begin with its first statement
 async def export_snapshot(session: SessionDep, orgId: OrgIdQuery = None) -> Response:
     """The whole state, or with `orgId` one org's, as a versioned JSON document (tables, rows
     by primary key); `POST /_emulator/snapshot` restores it exactly."""
