@@ -126,7 +126,8 @@ async def get_context(request: Request) -> AsyncIterator[RequestContext]:
         begin_read_only(session)
     try:
         reading = clock.read_clock(session)
-        await request.app.state.inject_faults(request, session, reading)
+        inject_faults: FaultInjector = request.app.state.inject_faults
+        await inject_faults(request, session, reading)
         yield _context(request, session, reading)
     finally:
         session.close()  # rolls back whatever the router did not commit

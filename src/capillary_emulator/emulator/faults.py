@@ -28,6 +28,7 @@ from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.caches import Fault
 from capillary_emulator.clock import ClockReading
 from capillary_emulator.db import transaction
+from capillary_emulator.envelope import StatusItem
 from capillary_emulator.errors import CapillaryError, ControlRequestError, InjectedFaultError
 from capillary_emulator.models import EmulatorFault
 from capillary_emulator.store.bulk import existing_org
@@ -230,5 +231,5 @@ def _with_warning(body: bytes, fault: Fault) -> bytes:
         return body
     if not isinstance(answer, dict) or not isinstance(answer.get("warnings"), list):
         return body
-    answer["warnings"].append({"status": False, "code": fault.code, "message": fault.message})
+    answer["warnings"].append(StatusItem(code=fault.code, message=fault.message).model_dump())
     return json.dumps(answer, separators=(",", ":"), ensure_ascii=False).encode()
