@@ -18,13 +18,15 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from capillary_emulator import clock
 from capillary_emulator.auth import authenticate_until
 from capillary_emulator.clock import STATE_ID, ClockReading
-from capillary_emulator.models import EmulatorFault, EmulatorState
+from capillary_emulator.models import EmulatorState
+from capillary_emulator.store.faults import faults as store_faults
+from capillary_emulator.store.sql import Db
 from capillary_emulator.tenancy import Caller, OrgInfo
 
 
@@ -74,22 +76,7 @@ class Fault:
 
 
 def load_faults(session: Session) -> tuple[Fault, ...]:
-    rows = session.execute(select(EmulatorFault).order_by(EmulatorFault.id)).scalars()
-    return tuple(
-        Fault(
-            r.id,
-            r.method,
-            r.path,
-            r.http_status,
-            r.code,
-            r.message,
-            r.remaining,
-            r.delay_ms,
-            r.org_id,
-            r.warning,
-        )
-        for r in rows
-    )
+    return tuple(Fault(*row) for row in store_faults(Db(session)))
 
 
 def org_reading(reading: ClockReading, org: OrgInfo) -> ClockReading:

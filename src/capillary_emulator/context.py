@@ -15,12 +15,19 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from capillary_emulator import caches, clock
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.clock import ClockReading
 from capillary_emulator.config import Settings
-from capillary_emulator.db import WriteLockNeeded, begin_read_only, restart_with_write_lock
+from capillary_emulator.db import (
+    Unit,
+    WriteLockNeeded,
+    begin_read_only,
+    unit_of,
+    unit_session,
+)
 from capillary_emulator.errors import AccessDeniedError, CapillaryError
 from capillary_emulator.store.control import share_reset_lock
 from capillary_emulator.store.sql import Db
@@ -76,26 +83,41 @@ SessionDep = Annotated[Session, Depends(get_session)]
 @dataclass(frozen=True)
 class RequestContext:
     session: Session
+    """Carries the request's `db.Unit` (`Db(session)` runs statements on it); not an ORM
+    session: it is bound to no engine."""
     caller: Caller
     now: datetime
     settings: Settings
     request: Request = field(repr=False, compare=False)
+
+    @property
+    def unit(self) -> Unit:
+        unit = unit_of(self.session)
+        assert unit is not None
+        return unit
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """The request's one commit, written around the service call in the router.
 
         Commits when the block succeeds, and also when it fails with an error whose failure must
-        be remembered (`keep_changes`: a wrong OTP counts as an attempt). Anything else raised
-        leaves the transaction to be rolled back when the session closes.
+        be remembered (`keep_changes`: a wrong OTP counts as an attempt); anything else raised
+        is rolled back at once (on SQLite the write lock is not held while the error is
+        answered).
         """
+        unit = self.unit
         try:
             yield
         except CapillaryError as exc:
             if exc.keep_changes:
-                self.session.commit()
+                unit.commit()
+            else:
+                unit.rollback()
             raise
-        self.session.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        unit.commit()
 
     def read(self, use_case: Callable[["RequestContext"], T]) -> T:
         """Run a read-only endpoint's use case. When it finds it must write after all
@@ -105,32 +127,61 @@ class RequestContext:
         try:
             return use_case(self)
         except WriteLockNeeded:
-            restart_with_write_lock(self.session)
-            if _shares_reset_lock(self.session):
-                share_reset_lock(Db(self.session))
-            return use_case(_context(self.request, self.session, clock.read_clock(self.session)))
+            self.unit.restart_with_write_lock()
+            return use_case(_context(self.request, self.session, _first_statements(self.session)))
 
 
 FaultInjector = Callable[[Request, Session, ClockReading], Awaitable[None]]
 """`app.state.inject_faults`: installed by the app factory (the control plane owns faults)."""
 
 
-async def get_context(request: Request) -> AsyncIterator[RequestContext]:
+def _first_statements(session: Session) -> ClockReading:
+    """A Capillary request's first statements: on Postgres the shared reset lock (waiting for a
+    reset in progress), then the clock and the control generation."""
+    db = Db(session)
+    share_reset_lock(db)
+    return clock.read_clock(session)
+
+
+UNIT_SCOPE_KEY = "capemu.unit"
+"""Where a Capillary request keeps its `db.Unit` in the ASGI scope, for `ClosesUnits`."""
+
+
+async def get_context(request: Request) -> RequestContext:
     """Everything a Capillary endpoint depends on, in one dependency (FastAPI's dependency
-    solving costs more per level than the work of most levels): the request's session, its
-    first statement (the clock and the control generation the worker's caches are checked
-    against), the injected faults (before authentication, so a fault answers any client), then
-    the caller."""
-    session = request.app.state.session_factory()
-    if request.scope.get("endpoint") in _READ_ONLY:
-        begin_read_only(session)
+    solving costs more per level than the work of most levels, and more again for a
+    dependency with `yield`): the request's unit of work (`db.Unit`, closed by `ClosesUnits`
+    once the request is answered), its first statements (the reset lock on Postgres; the clock
+    and the control generation the worker's caches are checked against), the injected faults
+    (before authentication, so a fault answers any client), then the caller."""
+    read_only = request.scope.get("endpoint") in _READ_ONLY
+    unit = request.scope[UNIT_SCOPE_KEY] = Unit(request.app.state.engine, read_only=read_only)
+    session = unit_session(unit)
     try:
-        reading = clock.read_clock(session)
+        reading = _first_statements(session)
         inject_faults: FaultInjector = request.app.state.inject_faults
         await inject_faults(request, session, reading)
-        yield _context(request, session, reading)
-    finally:
-        session.close()  # rolls back whatever the router did not commit
+        return _context(request, session, reading)
+    except BaseException:
+        unit.rollback()  # not left holding SQLite's write lock while the failure is answered
+        raise
+
+
+class ClosesUnits:
+    """ASGI middleware: closes the request's unit of work (if it has one) when the request is
+    answered, whatever happened (the router commits; a failed call was rolled back by
+    `RequestContext.transaction`, or is here)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            unit: Unit | None = scope.get(UNIT_SCOPE_KEY)
+            if unit is not None:
+                unit.close()
 
 
 def _context(request: Request, session: Session, reading: ClockReading) -> RequestContext:

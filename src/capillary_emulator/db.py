@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util import immutabledict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -134,26 +134,102 @@ def begin_read_only(session: Session) -> None:
 
 def require_write_lock(session: Session) -> None:
     """Called before a read-only request's first write: raises `WriteLockNeeded` while the
-    session is in its read-only mode."""
-    if session.execution_options.get(READ_ONLY):
+    session (or its `Unit`) is in its read-only mode."""
+    unit = session.info.get(UNIT)
+    if unit.read_only if unit is not None else session.execution_options.get(READ_ONLY):
         raise WriteLockNeeded()
-
-
-def restart_with_write_lock(session: Session) -> None:
-    """End the session's read (it has written nothing); the next transaction is an ordinary
-    one (BEGIN IMMEDIATE on SQLite)."""
-    session.rollback()
-    session.execution_options = immutabledict(
-        {
-            key: value
-            for key, value in session.execution_options.items()
-            if key not in (READ_ONLY, SQLITE_BEGIN, "isolation_level")
-        }
-    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+UNIT = "capemu_unit"
+"""`Session.info` key: the `Unit` a Capillary request's session carries."""
+unit_sessions = sessionmaker(expire_on_commit=False, autoflush=False)
+"""Sessions bound to no engine: a `Unit`'s carrier. Any ORM use of one fails at once (an ORM
+statement would run on a second pooled connection, outside the request's transaction; on SQLite
+it would wait for the write lock the request itself holds)."""
+
+
+class Unit:
+    """A Capillary request's unit of work: one pooled DB-API connection, its transaction begun
+    and ended on the driver (SQLAlchemy's Session and Connection machinery cost more than the
+    short transactions themselves). `store.sql.Db` runs every statement on `raw`.
+
+    The transaction begins with the first statement (`begin`, called by `Db`); it is ended by
+    `commit` or `rollback`, after which the next statement begins a new one. SQLite: BEGIN
+    IMMEDIATE (the write lock, which serialises writers across processes), or a deferred BEGIN
+    (a WAL snapshot) for a read-only request. Postgres: psycopg begins implicitly; a read-only
+    request runs in autocommit (see `begin_read_only`).
+    """
+
+    __slots__ = ("_pooled", "begun", "dialect", "is_sqlite", "raw", "read_only")
+    raw: Any
+
+    def __init__(self, engine: Engine, *, read_only: bool) -> None:
+        self.dialect: Dialect = engine.dialect
+        self.is_sqlite = self.dialect.name == "sqlite"
+        self.read_only = read_only
+        self.begun = False
+        self._pooled: PoolProxiedConnection | None = engine.raw_connection()
+        self.raw = self._pooled.driver_connection
+        if read_only and not self.is_sqlite:
+            self.raw.autocommit = True
+
+    def begin(self) -> None:
+        if self.is_sqlite:
+            sql = "BEGIN" if self.read_only else "BEGIN IMMEDIATE"
+            notify(sql)
+            self.raw.execute(sql)
+        self.begun = True
+
+    def commit(self) -> None:
+        if self.begun:
+            self.begun = False
+            self.raw.commit()
+
+    def rollback(self) -> None:
+        if self.begun:
+            self.begun = False
+            self.raw.rollback()
+
+    def restart_with_write_lock(self) -> None:
+        """End the read (nothing was written); the next statement begins an ordinary
+        transaction."""
+        self.rollback()
+        self.read_only = False
+        if not self.is_sqlite:
+            self.raw.autocommit = False
+
+    def close(self) -> None:
+        """Roll back what was not committed and hand the connection back to the pool (a
+        connection that fails to roll back is discarded). Closing again does nothing."""
+        pooled = self._pooled
+        if pooled is None:
+            return
+        self._pooled = None
+        try:
+            self.rollback()
+            if self.read_only and not self.is_sqlite:
+                self.raw.autocommit = False
+        except Exception:
+            pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
+
+
+def unit_session(unit: Unit) -> Session:
+    """A session carrying `unit` (the type every service and query function takes)."""
+    session = unit_sessions()
+    session.info[UNIT] = unit
+    return session
+
+
+def unit_of(session: Session) -> "Unit | None":
+    found: Unit | None = session.info.get(UNIT)
+    return found
 
 
 @contextmanager

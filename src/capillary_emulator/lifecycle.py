@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from capillary_emulator import caches, clock
 from capillary_emulator.config import Settings
-from capillary_emulator.db import make_engine
-from capillary_emulator.models import EmulatorState
+from capillary_emulator.db import Base, make_engine
+from capillary_emulator.models import JOURNAL_METADATA, EmulatorState
 from capillary_emulator.store.control import take_reset_lock
 from capillary_emulator.store.sql import Db
 
@@ -54,6 +54,31 @@ def migrate(url: str) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def _is_empty_sqlite(engine: Engine) -> bool:
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        return not connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+
+
+def create_schema(engine: Engine) -> None:
+    """A new SQLite file: the schema straight from the models, stamped with the newest revision
+    (the same tables, columns, indexes and constraints as running every migration, which a test
+    checks; a fresh start saves Alembic's import and the chain of batch migrations, ~0.6 s).
+    Postgres always migrates (its journal table is UNLOGGED by a migration)."""
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        JOURNAL_METADATA.create_all(connection)
+        connection.exec_driver_sql(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL,"
+            " CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+        connection.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:revision)"),
+            {"revision": SCHEMA_REVISION},
+        )
 
 
 SCHEMA_REVISION = "snap1"
@@ -91,7 +116,9 @@ def prepare(engine: Engine, settings: Settings) -> None:
     version, seeded = _state(engine)
     if version == SCHEMA_REVISION and seeded:
         return
-    if version != SCHEMA_REVISION:
+    if version is None and _is_empty_sqlite(engine):
+        create_schema(engine)
+    elif version != SCHEMA_REVISION:
         migrate(settings.database_url)
     with Session(engine) as session, session.begin():
         state = session.get(EmulatorState, clock.STATE_ID)

@@ -10,6 +10,7 @@ from capillary_emulator.api_docs import install_api_docs
 from capillary_emulator.caches import WorkerCaches
 from capillary_emulator.config import Settings
 from capillary_emulator.console.router import router as console_router
+from capillary_emulator.context import ClosesUnits
 from capillary_emulator.customer_api.router import router as customer_api_router
 from capillary_emulator.db import make_engine, make_session_factory
 from capillary_emulator.earning.router import router as earning_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.caches = WorkerCaches()
     app.state.journal = Journal(size=settings.journal_size, max_bytes=settings.journal_bytes)
     install_handlers(app)
+    app.add_middleware(ClosesUnits)
     app.add_middleware(JsonBodyOnly)
     app.add_middleware(WarningFaults)
     app.add_middleware(RequestJournalMiddleware, journal=app.state.journal)
@@ -73,16 +75,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Injected faults apply to the calls a client authenticates for (the endpoints taking the
     # request context), not to token issuing or the control plane (which clears them again).
     app.state.inject_faults = inject_faults
-    app.include_router(oauth_router)
-    app.include_router(otp_router)
+    # Most used first: a request is matched against every route of the routers before its own
+    # (no path of one router matches a route of another, so the order changes nothing else).
     app.include_router(transfers_router)
-    app.include_router(groups_router)
-    app.include_router(redemptions_router)
-    app.include_router(reversals_router)
     app.include_router(ledger_router)
-    app.include_router(emulator_open_router)
+    app.include_router(redemptions_router)
+    app.include_router(groups_router)
+    app.include_router(reversals_router)
     app.include_router(customer_api_router)
     app.include_router(earning_router)
+    app.include_router(otp_router)
+    app.include_router(oauth_router)
+    app.include_router(emulator_open_router)
     app.include_router(emulator_router)
     app.include_router(console_router)
     return app

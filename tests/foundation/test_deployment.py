@@ -64,6 +64,67 @@ class TestMigrations:
         config.attributes["url"] = url
         command.check(config)  # raises when autogenerate would find a difference
 
+    def test_a_new_sqlite_file_gets_the_migrated_schema(self, tmp_path):
+        """`lifecycle.create_schema` (a fresh SQLite start) builds what every migration builds:
+        the same tables, columns, indexes and foreign keys, stamped with the newest revision,
+        and a later `migrate` has nothing to do."""
+        from alembic import command
+
+        from capillary_emulator import lifecycle
+        from capillary_emulator.db import make_engine
+
+        migrated_url = f"sqlite:///{tmp_path / 'migrated.db'}"
+        created_url = f"sqlite:///{tmp_path / 'created.db'}"
+        lifecycle.migrate(migrated_url)
+        engine = make_engine(created_url)
+        try:
+            assert lifecycle._is_empty_sqlite(engine)
+            lifecycle.create_schema(engine)
+            assert not lifecycle._is_empty_sqlite(engine)
+        finally:
+            engine.dispose()
+        assert _sqlite_schema(tmp_path / "created.db") == _sqlite_schema(tmp_path / "migrated.db")
+        config = lifecycle._alembic_config()
+        config.attributes["url"] = created_url
+        command.check(config)
+        lifecycle.migrate(created_url)  # already at head: a no-op, not a failure
+        assert _sqlite_schema(tmp_path / "created.db") == _sqlite_schema(tmp_path / "migrated.db")
+
+
+def _sqlite_schema(path) -> dict:
+    """Every table's columns (name, type, not null, default, primary key), indexes (name,
+    unique, columns) and foreign keys, and the recorded revision."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        schema: dict = {
+            "revision": connection.execute("SELECT version_num FROM alembic_version").fetchall()
+        }
+        for table in tables:
+            columns = sorted(row[1:] for row in connection.execute(f"PRAGMA table_info('{table}')"))
+            indexes = sorted(
+                (
+                    row[1],
+                    row[2],
+                    tuple(c[2] for c in connection.execute(f"PRAGMA index_info('{row[1]}')")),
+                )
+                for row in connection.execute(f"PRAGMA index_list('{table}')")
+            )
+            keys = sorted(
+                row[2:] for row in connection.execute(f"PRAGMA foreign_key_list('{table}')")
+            )
+            schema[table] = (columns, indexes, keys)
+        return schema
+    finally:
+        connection.close()
+
 
 class TestSafeDefaults:
     def test_compose_publishes_on_loopback_only(self):

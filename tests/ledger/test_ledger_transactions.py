@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, select, text, update
+from sqlalchemy import make_url
 
 from capillary_emulator import clock, db
 from capillary_emulator.config import DEMO_SEED_FILE, Settings
 from capillary_emulator.db import (
+    Unit,
     WriteLockNeeded,
-    begin_read_only,
     require_write_lock,
-    restart_with_write_lock,
     transaction,
+    unit_session,
 )
 from capillary_emulator.main import create_app
-from capillary_emulator.models import Till
+from capillary_emulator.store.sql import Db
 from tests.support import DEMO_AUTH, audit_ok
 
 TOM_QUERY = {"identifierName": "mobile", "identifierValue": "7799497290", "source": "INSTORE"}
@@ -153,27 +153,29 @@ class TestDuePointsStillExpire:
         audit_ok(client)
 
 
-class TestDeferredSession:
+class TestDeferredUnit:
     def test_stale_snapshot_restarts_instead_of_failing_to_write(self, client, database_file):
-        with client.app.state.session_factory() as session:
-            begin_read_only(session)
-            store_name = session.execute(select(Till.store_name).limit(1)).scalar_one()
+        unit = Unit(client.app.state.engine, read_only=True)
+        session = unit_session(unit)
+        try:
+            store_name = Db(session).raw.execute("SELECT store_name FROM tills").fetchone()[0]
             other = sqlite3.connect(database_file, isolation_level=None, timeout=30)
             other.execute("UPDATE tills SET store_name = store_name || '!'")
             other.close()
             # The premise: upgrading the stale snapshot to a writer is refused outright.
-            with pytest.raises(Exception, match="locked"):
-                session.execute(text("UPDATE tills SET store_name = store_name"))
-            session.rollback()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                Db(session).raw.execute("UPDATE tills SET store_name = store_name")
+            unit.rollback()
 
-            begin_read_only(session)
-            session.execute(select(Till.store_name).limit(1))
+            Db(session).raw.execute("SELECT store_name FROM tills")
             with pytest.raises(WriteLockNeeded):
                 require_write_lock(session)
-            restart_with_write_lock(session)
+            unit.restart_with_write_lock()
             require_write_lock(session)
-            assert session.execute(select(Till.store_name).limit(1)).scalar_one() == (
-                store_name + "!"
-            )
-            session.execute(update(Till).values(store_name=Till.store_name))
-            session.commit()
+            raw = Db(session).raw
+            assert raw.in_transaction  # BEGIN IMMEDIATE: the write lock, a fresh snapshot
+            assert raw.execute("SELECT store_name FROM tills").fetchone()[0] == store_name + "!"
+            raw.execute("UPDATE tills SET store_name = store_name")
+            unit.commit()
+        finally:
+            unit.close()

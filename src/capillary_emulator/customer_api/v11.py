@@ -49,7 +49,7 @@ from capillary_emulator.redemptions.rendering import points_number, points_text
 from capillary_emulator.store import customer_history as history
 from capillary_emulator.store import customer_profiles as profiles
 from capillary_emulator.store.customers import CustomerRecord
-from capillary_emulator.store.sql import Db
+from capillary_emulator.store.sql import Db, savepoint
 from capillary_emulator.tenancy import Caller, OrgInfo
 
 CONTACTS = (("mobile", "mobile"), ("email", "email"), ("external_id", "externalId"))
@@ -141,7 +141,7 @@ def _each(
         try:
             if not isinstance(item, dict):
                 raise V11NoIdentifierError()
-            with session.begin_nested():
+            with savepoint(session):
                 answers.append(handle(item))
         except CapillaryError as failure:
             answers.append(_failed(item, failure))

@@ -39,7 +39,7 @@ from capillary_emulator.errors import (
 from capillary_emulator.inputs import numeric_id
 from capillary_emulator.models import CUSTOMER
 from capillary_emulator.store import bills as store
-from capillary_emulator.store.sql import Db
+from capillary_emulator.store.sql import Db, savepoint
 from capillary_emulator.tenancy import Caller
 from capillary_emulator.writer.core import Credit, Debit, Owner, lock_balances, write_points_event
 
@@ -212,7 +212,7 @@ def add_transactions(
     for item in items:
         number = str(item.billNumber) if item.billNumber is not None else ""
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 added = add_transaction(
                     session,
                     caller=caller,

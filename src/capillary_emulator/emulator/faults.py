@@ -9,8 +9,8 @@ read and before credentials are checked; only a fault scoped to one org
 (`orgId`) resolves the caller (through the worker's caller cache), and a call whose credentials
 fail matches no org-scoped fault (it then fails with its own 401).
 
-Commits: a counted fault's use is committed at once in its own short transaction on its own
-session (`_use`), because the request it fails rolls back everything else; see there.
+Commits: a counted fault's use is committed at once in a short transaction of its own
+(`_use`), because the request it fails rolls back everything else; see there.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,11 +27,13 @@ from capillary_emulator import caches
 from capillary_emulator.auth import OAUTH_HEADER
 from capillary_emulator.caches import Fault
 from capillary_emulator.clock import ClockReading
-from capillary_emulator.db import transaction
+from capillary_emulator.db import unit_of
 from capillary_emulator.envelope import StatusItem
 from capillary_emulator.errors import CapillaryError, ControlRequestError, InjectedFaultError
 from capillary_emulator.models import EmulatorFault
 from capillary_emulator.store.bulk import existing_org
+from capillary_emulator.store.faults import use_fault
+from capillary_emulator.store.sql import Db
 
 
 async def inject_faults(request: Request, session: Session, reading: ClockReading) -> None:
@@ -43,7 +45,7 @@ async def inject_faults(request: Request, session: Session, reading: ClockReadin
             continue
         if fault.org_id is not None and _caller_org(request, session, reading) != fault.org_id:
             continue
-        if fault.remaining is not None and not _use(request, session, fault):
+        if fault.remaining is not None and not _use(session, fault):
             continue  # used up by earlier calls
         if fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)
@@ -67,21 +69,23 @@ def _caller_org(request: Request, session: Session, reading: ClockReading) -> in
     return int(caller.org_id)
 
 
-def _use(request: Request, session: Session, fault: Fault) -> bool:
-    """Count one use of a counted fault; False when none is left.
+def _use(session: Session, fault: Fault) -> bool:
+    """Count one use of a counted fault, committed at once; False when none is left.
 
-    So far the request has only read (the clock, the fault list), and that read is ended here:
-    on SQLite every transaction begins IMMEDIATE, holding the write lock the count's own
-    transaction needs. Whatever the request does next runs in a fresh transaction.
+    So far the request has only read (the clock, the fault list). That read is ended, and the
+    count is committed in a transaction of its own on the request's connection (the request the
+    fault fails rolls back everything else); whatever the request does next runs in a fresh
+    transaction.
     """
-    session.rollback()
-    with transaction(request.app.state.session_factory) as own:
-        used = own.execute(
-            update(EmulatorFault)
-            .where(EmulatorFault.id == fault.id, EmulatorFault.remaining > 0)
-            .values(remaining=EmulatorFault.remaining - 1)
-        )
-    return bool(used.rowcount)  # type: ignore[attr-defined]
+    unit = unit_of(session)
+    assert unit is not None
+    unit.rollback()
+    try:
+        used = use_fault(Db(session), fault.id)
+        unit.commit()
+    finally:
+        unit.rollback()
+    return used
 
 
 def _error(fault: Fault) -> InjectedFaultError:

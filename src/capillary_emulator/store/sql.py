@@ -9,7 +9,8 @@ Times follow `db.UTCDateTime`: bound as naive UTC (on SQLite as SQLAlchemy's own
 so that comparisons and ordering match the rows it wrote), handed out timezone-aware.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from capillary_emulator.db import OBSERVERS, Base, UTCDateTime, notify
+from capillary_emulator.db import OBSERVERS, UNIT, Base, Unit, UTCDateTime, notify
 
 Row = tuple[Any, ...]
 
@@ -174,12 +175,28 @@ _DRIVER = "capemu_driver_connection"
 
 
 class Db:
-    """The request's DB-API connection, inside the transaction of its SQLAlchemy session.
+    """The request's DB-API connection: a Capillary request's `db.Unit` (its transaction begun
+    here, with the first statement), or the driver connection inside the transaction of an
+    ORM session (the control plane's).
 
     Every call is one round trip. Rows come back as tuples in the statement's column order.
     """
 
+    dialect: Dialect
+    is_sqlite: bool
+    raw: Any
+    _time: Callable[[datetime], Any]
+
     def __init__(self, session: Session) -> None:
+        unit: Unit | None = session.info.get(UNIT)
+        if unit is not None:  # a Capillary request's (`db.Unit`)
+            if not unit.begun:
+                unit.begin()
+            self.dialect = unit.dialect
+            self.is_sqlite = unit.is_sqlite
+            self.raw = unit.raw
+            self._time = _sqlite_time if unit.is_sqlite else _naive_utc
+            return
         # `Session.connection()` walks SQLAlchemy's transaction machinery on every call; a
         # request builds a Db in each query function, so the driver connection is remembered
         # for the session's current transaction (a commit or rollback ends it, and the next
@@ -194,9 +211,9 @@ class Db:
                 connection.connection.driver_connection,
             )
             session.info[_DRIVER] = cached
-        self.dialect: Dialect = cached[1]
+        self.dialect = cached[1]
         self.is_sqlite = self.dialect.name == "sqlite"
-        self.raw: Any = cached[2]
+        self.raw = cached[2]
         self._time = _sqlite_time if self.is_sqlite else _naive_utc
 
     def _params(self, compiled: Compiled, params: Params) -> Any:
@@ -258,3 +275,26 @@ class Db:
             cursor.executemany(compiled.sql, [self._params(compiled, r) for r in rows])
         finally:
             cursor.close()
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """The block on a savepoint: when it raises, only its own statements are rolled back."""
+    if UNIT not in session.info:
+        with session.begin_nested():
+            yield
+        return
+    raw = Db(session).raw
+    _driver(raw, "SAVEPOINT item")
+    try:
+        yield
+    except BaseException:
+        _driver(raw, "ROLLBACK TO SAVEPOINT item")
+        _driver(raw, "RELEASE SAVEPOINT item")
+        raise
+    _driver(raw, "RELEASE SAVEPOINT item")
+
+
+def _driver(raw: Any, sql: str) -> None:
+    notify(sql)
+    raw.execute(sql)

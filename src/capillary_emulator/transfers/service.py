@@ -36,7 +36,7 @@ from capillary_emulator.errors import (
 )
 from capillary_emulator.inputs import config_flag, is_false, is_true
 from capillary_emulator.inputs import notes as read_notes
-from capillary_emulator.models import CUSTOMER, USERGROUP2, Customer
+from capillary_emulator.models import CUSTOMER, USERGROUP2
 from capillary_emulator.orgs import ConfigValueError, OrgConfig
 from capillary_emulator.otp.service import POINTS_TRANSFER, consume_otp, issue_otp
 from capillary_emulator.points import whole_points
@@ -183,7 +183,7 @@ def is_transferrable(
         contacts = otp_contacts(Db(session), checked.sender.id)
         if contacts:
             issue_otp(
-                session, org=caller.org, customer=_entity(session, checked.sender),
+                session, org=caller.org, customer=checked.sender,
                 action=POINTS_TRANSFER, now=now, contacts=contacts,
             )  # fmt: skip
         else:
@@ -200,13 +200,6 @@ def is_transferrable(
     return answer, warnings
 
 
-def _entity(session: Session, customer: CustomerRecord) -> Customer:
-    """The ORM entity the OTP service takes (only on the paths that issue or use a code)."""
-    entity = session.get(Customer, customer.id)
-    assert entity is not None
-    return entity
-
-
 def transfer_between_customers(
     session: Session, *, caller: Caller, request: CustomerTransferBody, now: datetime
 ) -> TransferRecord:
@@ -214,7 +207,7 @@ def transfer_between_customers(
     checked = check_customer_transfer(session, caller=caller, request=request)
     if config_flag(caller.config, "POINTS_TRANSFER_OTP_REQUIRED"):
         consume_otp(
-            session, org=caller.org, customer=_entity(session, checked.sender),
+            session, org=caller.org, customer=checked.sender,
             action=POINTS_TRANSFER, code=request.code, now=now,
         )  # fmt: skip
     movement = checked.movement
