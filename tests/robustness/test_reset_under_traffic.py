@@ -3,13 +3,22 @@ one). No transfer gets a 5xx or a dropped connection, every reset answers 200, a
 ok afterwards."""
 
 import threading
+import time
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
-from tests.support import audit_ok
+from capillary_emulator.store.control import RESET_LOCK_KEY
+from tests.support import DEMO_AUTH, audit_ok
+from tests.support.databases import is_postgres
 from tests.support.traffic import ORG, Traffic, write_traffic_seed
 
 RESETS = 25
+TRANSFER = "/v2/points/transfer"
+BALANCE = "/v2/pointsLedger/getCustomerLedgerBalance"
+TOM = {"identifierName": "mobile", "identifierValue": "7799497290", "source": "INSTORE"}
 
 
 @pytest.mark.live
@@ -34,3 +43,36 @@ def test_resets_racing_transfers_fail_nothing(live_server_factory, tmp_path):
     assert traffic.acknowledged, "no transfer went through"
     with server.client() as http:
         audit_ok(http)
+
+
+def test_a_capillary_call_waits_for_a_reset_in_progress(client, database_url):
+    """What a reset holds, every Capillary call's first statement waits for: on Postgres the
+    reset lock (shared by every request, taken exclusively by a reset), on SQLite the write
+    lock. Held from outside here, a transfer (and on Postgres a ledger read, in autocommit)
+    does not answer until it is released."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    holder = engine.raw_connection()
+    try:
+        if is_postgres(database_url):
+            holder.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (RESET_LOCK_KEY,))
+        else:
+            holder.driver_connection.isolation_level = None
+            holder.cursor().execute("BEGIN IMMEDIATE")
+        calls = [lambda: client.post(TRANSFER, json={}, headers=DEMO_AUTH)]
+        if is_postgres(database_url):
+            calls.append(lambda: client.get(BALANCE, params=TOM, headers=DEMO_AUTH))
+        answers: list[Any] = []
+        threads = [threading.Thread(target=lambda c=c: answers.append(c())) for c in calls]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        assert answers == []  # both still waiting
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
+    for thread in threads:
+        thread.join(30)
+    assert len(answers) == len(calls)
+    assert all(answer.status_code < 500 for answer in answers), [a.text for a in answers]
+    audit_ok(client)
