@@ -5,7 +5,7 @@ and the breakup by earning program."""
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from transfer_builders import (
     ISTRANSFERRABLE,
     ORG,
@@ -93,6 +93,23 @@ class TestTransfer:
         journal = session.get(PointsTransfer, record["transferId"])
         assert (journal.from_id, journal.to_id, journal.points_milli) == (SENDER, RECIPIENT, 30_000)
         assert journal.till_id == ORG * 10 + 1
+        session.rollback()
+
+    def test_both_sides_events_store_the_same_time(self, client, auth, session):
+        # Read raw: a time the driver got unconverted would be stored in its own text on SQLite
+        # ("...+00:00"), and shifted by the server's time zone on Postgres.
+        client.post("/_emulator/clock", json={"set": "2024-03-01T10:00:00Z"})
+        transfer(client, auth, transfer_body(5))
+        stored = session.execute(
+            text(
+                "SELECT DISTINCT created_at FROM ledger_events"
+                " WHERE org_id = :org AND event_name = 'PointsTransfer'"
+            ),
+            {"org": ORG},
+        ).all()
+        assert len(stored) == 1, stored
+        (value,) = stored[0]
+        assert str(value)[:19] == "2024-03-01 10:00:00", value
         session.rollback()
 
     def test_missing_program_uses_the_default_program(self, client, auth):

@@ -2,10 +2,12 @@
 really sent (GET /_emulator/journal).
 
 A request only appends what it saw to this worker's pending queue (the first 8 KiB of its body
-and of its answer, never more); the journal thread masks secrets (`redact`) and stores the
-entries: in this process's memory on SQLite (one worker), in the shared `emulator_journal` table
-on Postgres, so that every worker's calls are read, counted and cleared together. Both are
-bounded by entries (CAPEMU_JOURNAL_SIZE) and by bytes (CAPEMU_JOURNAL_BYTES).
+and of its answer, never more). Secrets are masked (`redact`) when the calls are stored: on
+SQLite (one worker) in this process's memory, when the journal is read (a call that nobody reads
+costs its append alone: masking and parsing the answer take longer than some endpoints); on
+Postgres by the journal thread, in the shared `emulator_journal` table, so that every worker's
+calls are read, counted and cleared together. Both are bounded by entries (CAPEMU_JOURNAL_SIZE)
+and by bytes (CAPEMU_JOURNAL_BYTES).
 """
 
 import json
@@ -178,7 +180,8 @@ class TableStore:
 
 
 class Journal:
-    """This worker's side of the journal: the pending calls and the thread that stores them.
+    """This worker's side of the journal: the pending calls, and on Postgres the thread that
+    stores them.
 
     Reads, counts and clears first store what this worker still has pending, so a client sees
     its own last call; calls another worker answered show up once that worker's thread has
@@ -189,6 +192,8 @@ class Journal:
         self.rows = max(size, 1)
         self.max_bytes = max_bytes
         self._pending: deque[Call] = deque(maxlen=self.rows)
+        self._pending_bytes = 0
+        """Bytes captured by the pending calls (counted while no thread stores them)."""
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._store: JournalStore = MemoryStore(self.rows, max_bytes)
@@ -202,11 +207,12 @@ class Journal:
         return isinstance(self._store, TableStore)
 
     def start(self, engine: Engine) -> None:
-        """Choose the store for the database and start the journal thread."""
+        """Choose the store for the database; for the shared table, start the journal thread
+        (this process's memory is filled when the journal is read)."""
         self._worker = os.getpid()
         if engine.dialect.name == "postgresql":
             self._store = TableStore(engine, self.rows, self.max_bytes)
-        if self.enabled:
+        if self.enabled and self.shared:
             self._stopping = False
             self._thread = threading.Thread(target=self._run, name="journal", daemon=True)
             self._thread.start()
@@ -220,9 +226,16 @@ class Journal:
         self.flush()
 
     def record(self, call: Call) -> None:
-        """The request path's whole cost: an append and a wake-up."""
+        """The request path's whole cost: an append (and for the shared table a wake-up).
+        Calls waiting for a read are stored once their captures pass the byte bound (the queue
+        itself keeps at most `rows` calls)."""
         self._pending.append(call)
-        self._wake.set()
+        if self._thread is not None:
+            self._wake.set()
+            return
+        self._pending_bytes += call.body.kept + call.answer.kept
+        if self._pending_bytes > self.max_bytes:
+            self.flush()
 
     def _run(self) -> None:
         while not self._stopping:
@@ -239,6 +252,7 @@ class Journal:
             calls: list[Call] = []
             while self._pending:
                 calls.append(self._pending.popleft())
+            self._pending_bytes = 0
             if calls:
                 self._store.add([shape(c, self._worker) for c in calls])
 
@@ -257,6 +271,7 @@ class Journal:
         """Every worker's entries (on Postgres, the shared table)."""
         with self._lock:
             self._pending.clear()
+            self._pending_bytes = 0
             self._store.clear()
 
 

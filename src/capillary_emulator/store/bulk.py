@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -32,7 +32,7 @@ from capillary_emulator.models import (
     UserGroup,
     UserGroupMember,
 )
-from capillary_emulator.store.sql import SQLITE_TIME_FORMAT, Db, Statement, notify
+from capillary_emulator.store.sql import Db, Statement, naive_utc, notify, sqlite_time
 
 Row = tuple[Any, ...]
 _CHUNK = 500
@@ -68,10 +68,7 @@ class Encoder:
     def time(self, value: datetime) -> Any:
         found = self._times.get(value)
         if found is None:
-            utc = value.astimezone(UTC)
-            found = self._times[value] = (
-                utc.strftime(SQLITE_TIME_FORMAT) if self._sqlite else utc.replace(tzinfo=None)
-            )
+            found = self._times[value] = sqlite_time(value) if self._sqlite else naive_utc(value)
         return found
 
     def rows(self, rows: TableRows) -> list[Row]:

@@ -183,7 +183,14 @@ _EVENT_COLUMNS = [c.name for c in EVENTS.c if c.name != "id"]
 def _insert_events(dialect: str, count: int) -> Executable:
     return (
         insert(EVENTS)
-        .values([{c: bindparam(f"{c}_{i}") for c in _EVENT_COLUMNS} for i in range(count)])
+        # Typed: only the first row's parameters take their column's type by themselves (the
+        # times of the others would reach the driver unconverted).
+        .values(
+            [
+                {c: bindparam(f"{c}_{i}", type_=EVENTS.c[c].type) for c in _EVENT_COLUMNS}
+                for i in range(count)
+            ]
+        )
         .returning(EVENTS.c.owner_type, EVENTS.c.owner_id, EVENTS.c.id)
     )
 
