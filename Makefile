@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m compileall -q src  # an editable install is not compiled by pip
 	touch $(STAMP)
 
 install: $(STAMP) ## create the virtualenv and install the emulator with its dev tools

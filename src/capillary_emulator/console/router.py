@@ -8,12 +8,12 @@ JavaScript then calls the control plane's JSON endpoints with that cookie.
 """
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from capillary_emulator.console import service
 from capillary_emulator.context import (
@@ -24,6 +24,9 @@ from capillary_emulator.context import (
     require_admin,
 )
 from capillary_emulator.errors import ResourceNotFoundError
+
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
 
 HERE = Path(__file__).parent
 STATIC_FILES = {
@@ -38,7 +41,6 @@ SAME_ORIGIN_ONLY = (
 router = APIRouter(
     prefix="/_emulator/ui", include_in_schema=False, dependencies=[Depends(require_admin)]
 )
-templates = Jinja2Templates(directory=HERE / "templates")
 
 
 def points(milli: int | None) -> str:
@@ -54,8 +56,16 @@ def when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
 
 
-templates.env.filters["points"] = points
-templates.env.filters["when"] = when
+@cache
+def templates() -> "Jinja2Templates":
+    """Made for the first page: Jinja2 is not imported by a worker nobody opens the console of."""
+    from fastapi.templating import Jinja2Templates
+
+    made = Jinja2Templates(directory=HERE / "templates")
+    made.env.filters["points"] = points
+    made.env.filters["when"] = when
+    return made
+
 
 PageNumber = Annotated[int, Query(ge=0, le=100_000)]
 KeyId = Annotated[int | None, Query(ge=-(2**63), le=2**63 - 1)]
@@ -74,7 +84,7 @@ def _render(request: Request, name: str, **context: Any) -> Response:
             path="/_emulator",
         )
         return redirect
-    page = templates.TemplateResponse(request, name, context)
+    page = templates().TemplateResponse(request, name, context)
     page.headers["Content-Security-Policy"] = SAME_ORIGIN_ONLY
     return page
 
