@@ -12,7 +12,7 @@ from capillary_emulator.config import Settings
 from capillary_emulator.console.router import router as console_router
 from capillary_emulator.context import ClosesUnits
 from capillary_emulator.customer_api.router import router as customer_api_router
-from capillary_emulator.db import make_engine, make_session_factory
+from capillary_emulator.db import Checkpointer, make_engine, make_session_factory
 from capillary_emulator.earning.router import router as earning_router
 from capillary_emulator.emulator.faults import WarningFaults, inject_faults
 from capillary_emulator.emulator.journal import Journal, RequestJournalMiddleware
@@ -43,12 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, background_checkpoints=True)
         lifecycle.prepare(engine, settings)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
         app.state.journal.start(engine)
+        checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
+        if checkpointer is not None:
+            checkpointer.start()
         yield
+        if checkpointer is not None:
+            checkpointer.stop()
         app.state.journal.stop()
         engine.dispose()
 
