@@ -1,5 +1,9 @@
 from datetime import datetime, timedelta
 
+import pytest
+from sqlalchemy import func, select
+
+from capillary_emulator.models import Org
 from tests.support import DEMO_AUTH, audit_ok
 
 
@@ -100,3 +104,26 @@ class TestErrors:
         )
         assert response.status_code == 400
         assert "Malformed JSON" in response.json()["errors"][0]["message"]
+
+    @pytest.mark.parametrize(
+        ("body", "message"),
+        [
+            (b"", "Invalid input: body: Field required"),
+            (b'{"orgs": [', "Malformed JSON in request body: "),
+            (b"\xff\xfe", "Malformed JSON in request body: "),
+            (b"[]", "Invalid seed document at (document): "),
+            (b'{"orgs": [{"orgId": "x"}]}', "Invalid seed document at orgs.0.orgId: "),
+        ],
+    )
+    def test_a_seed_body_that_is_no_document_is_400_and_loads_nothing(
+        self, client, session, body, message
+    ):
+        # The seed endpoint validates its JSON bytes itself (no Python copy of a large document).
+        orgs = session.scalar(select(func.count()).select_from(Org))
+        response = client.post(
+            "/_emulator/seed", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["code"] == 400
+        assert response.json()["errors"][0]["message"].startswith(message), response.text
+        assert session.scalar(select(func.count()).select_from(Org)) == orgs

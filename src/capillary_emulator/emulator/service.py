@@ -67,13 +67,13 @@ def journal_filter(
     )
 
 
-def add_seed(session: Session, document: Any, *, now: datetime) -> dict[str, Any]:
-    """Load a seed document next to what is there (all or nothing)."""
-    from capillary_emulator.seed.service import load_seed, parse_seed, paused_gc
+def add_seed(session: Session, raw: bytes, *, now: datetime) -> dict[str, Any]:
+    """Load a seed document (JSON) next to what is there (all or nothing)."""
+    from capillary_emulator.seed.service import load_seed, parse_seed_json, paused_gc
     from capillary_emulator.store.bulk import analyze
 
     with paused_gc():
-        created = load_seed(session, parse_seed(document), now=now)
+        created = load_seed(session, parse_seed_json(raw), now=now)
     if session.get_bind().dialect.name == "postgresql":
         # A large seed leaves the planner without statistics until autovacuum gets to it, and it
         # would scan whole tables meanwhile.

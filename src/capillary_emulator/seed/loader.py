@@ -100,6 +100,12 @@ def load_seed(
     SeedDocumentError, having written nothing, on a conflict. Every worker drops its cached
     callers once this commits (`caches.invalidate`)."""
     plans = plan_document(session, document, now=now, progress=progress)
-    write_orgs(session, plans, progress)
+    # What each step is done with is let go before the next (a large document's models,
+    # planned rows and encoded rows would otherwise all be held at the peak of the write).
+    del document
+    created = {"orgs": [plan.created for plan in plans]}
+    prepared = rows.prepare(plans, session.get_bind().dialect)
+    del plans
+    rows.write(session, prepared, restart=False, progress=progress)
     caches.invalidate(session)
-    return {"orgs": [plan.created for plan in plans]}
+    return created

@@ -17,7 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from capillary_emulator.db import Base
-from capillary_emulator.errors import SeedDocumentError, SeedFileError
+from capillary_emulator.errors import (
+    InvalidInputError,
+    MalformedJsonError,
+    SeedDocumentError,
+    SeedFileError,
+)
 from capillary_emulator.models import EmulatorState
 from capillary_emulator.seed.loader import load_seed as load_seed  # the entry point callers use
 from capillary_emulator.seed.references import check_references
@@ -31,11 +36,33 @@ def parse_seed(data: Any) -> SeedDocument:
     try:
         document = SeedDocument.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in first["loc"]) or "(document)"
-        raise SeedDocumentError(path=path, problem=first["msg"]) from None
+        raise _seed_error(exc) from None
     check_references(document)
     return document
+
+
+def parse_seed_json(raw: bytes) -> SeedDocument:
+    """Validate a JSON document straight from its bytes (a large one is never held as Python
+    dicts and lists beside its models); the errors of `parse_seed`, and of a request whose body
+    is missing or not JSON."""
+    if not raw.strip():
+        raise InvalidInputError(detail="body: Field required")
+    try:
+        document = SeedDocument.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            detail = (first.get("ctx") or {}).get("error", "invalid JSON")
+            raise MalformedJsonError(detail=detail) from None
+        raise _seed_error(exc) from None
+    check_references(document)
+    return document
+
+
+def _seed_error(exc: ValidationError) -> SeedDocumentError:
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"]) or "(document)"
+    return SeedDocumentError(path=path, problem=first["msg"])
 
 
 @contextmanager
