@@ -39,8 +39,11 @@ from capillary_emulator.store.sql import Db
 async def inject_faults(request: Request, session: Session, reading: ClockReading) -> None:
     """Apply the first fault matching this call that is not used up: wait, then fail (or go
     on, for a delay-only fault)."""
+    faults = request.app.state.caches.faults(session, reading)
+    if not faults:
+        return
     method, path = request.method, request.url.path
-    for fault in request.app.state.caches.faults(session, reading):
+    for fault in faults:
         if not fault.matches(method, path):
             continue
         if fault.org_id is not None and _caller_org(request, session, reading) != fault.org_id:
