@@ -30,7 +30,8 @@ class OrgTime:
 
     def legacy(self, moment: datetime) -> str:
         """Java's Timestamp form, "2022-02-14 18:30:59.0", as the samples show it."""
-        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S") + ".0"
+        local = moment.astimezone(self.zone).replace(microsecond=0, tzinfo=None)
+        return local.isoformat(" ") + ".0"  # isoformat: strftime costs ~10 us a call
 
     def iso(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).replace(microsecond=0).isoformat()
