@@ -30,6 +30,8 @@ from capillary_emulator.emulator import redact
 from capillary_emulator.store import journal as journal_store
 from capillary_emulator.store.journal import JournalEntry, JournalFilter
 
+BATCH_S = 0.05
+"""How long the journal thread (Postgres) lets calls gather before it stores them together."""
 BODY_LIMIT = 8192
 """Bytes of a request body (and of an answer, for its error codes) the journal keeps."""
 
@@ -185,7 +187,7 @@ class Journal:
 
     Reads, counts and clears first store what this worker still has pending, so a client sees
     its own last call; calls another worker answered show up once that worker's thread has
-    written them (milliseconds; `wait` covers the gap)."""
+    written them (within BATCH_S and a write; `wait` covers the gap)."""
 
     def __init__(self, *, size: int, max_bytes: int) -> None:
         self.enabled = size > 0
@@ -240,6 +242,9 @@ class Journal:
     def _run(self) -> None:
         while not self._stopping:
             self._wake.wait()
+            # The calls of the next BATCH_S go in with this one: one transaction for many
+            # (a write per call costs a round trip and the GIL on every request).
+            time.sleep(BATCH_S)
             self._wake.clear()
             try:
                 self.flush()
