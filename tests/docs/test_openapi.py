@@ -155,6 +155,19 @@ class TestOpenApiDocument:
         )  # fmt: skip
         assert {"program_id", "skip_validation", "format"} <= names("/v1.1/points/redeem", "post")
 
+    def test_query_models_read_by_the_routers_are_declared(self, document: dict[str, Any]) -> None:
+        # Read from the raw query string (`query_string.QueryModel`), documented by openapi_extra.
+        def names(path: str) -> set[str]:
+            return {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+
+        assert names("/v2/points/transfer") == {
+            "identifierName", "identifierValue", "source", "accountId", "programId",
+            "userEntityType",
+        }  # fmt: skip
+        assert {"identifierName", "identifierValue", "source", "limit", "offset"} <= names(
+            "/v2/pointsLedger/getCustomerLedgerInfo"
+        )
+
     def test_control_plane_has_its_own_tag_and_token(self, document: dict[str, Any]) -> None:
         for path, method, operation in operations(document):
             on_control_plane = path.startswith("/_emulator")

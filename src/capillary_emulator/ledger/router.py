@@ -4,9 +4,7 @@ Both are read-only (a deferred snapshot on SQLite) until the owner has points du
 then `RequestContext.read` serves them again under the write lock.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from capillary_emulator.context import ContextDep, RequestContext, read_only
 from capillary_emulator.ledger import service
@@ -15,14 +13,6 @@ from capillary_emulator.ledger.schemas import CustomerLedgerBalance, CustomerLed
 router = APIRouter(tags=["points"])
 
 QUERY_DOCS = {"parameters": LedgerQuery.openapi_parameters()}
-
-
-async def _ledger_query(request: Request) -> LedgerQuery:
-    """Read from the raw query string (see schemas.py for why not FastAPI's query model)."""
-    return LedgerQuery.from_query(request.query_params)
-
-
-LedgerQueryDep = Annotated[LedgerQuery, Depends(_ledger_query)]
 
 
 @router.get(
@@ -37,9 +27,11 @@ LedgerQueryDep = Annotated[LedgerQuery, Depends(_ledger_query)]
     include_in_schema=False,
 )
 @read_only
-async def get_customer_ledger_balance(
-    ctx: ContextDep, query: LedgerQueryDep
-) -> CustomerLedgerBalance:
+async def get_customer_ledger_balance(ctx: ContextDep) -> CustomerLedgerBalance:
+    # Read from the raw query string (`query_string.QueryModel`), not as a dependency: each
+    # level of FastAPI's dependency solving costs more than the read.
+    query = LedgerQuery.from_query(ctx.request.query_params)
+
     def balance(c: RequestContext) -> CustomerLedgerBalance:
         return service.customer_ledger_balance(
             c.session, org=c.caller.org, config=c.caller.config, query=query, now=c.now
@@ -60,7 +52,9 @@ async def get_customer_ledger_balance(
     include_in_schema=False,
 )
 @read_only
-async def get_customer_ledger_info(ctx: ContextDep, query: LedgerQueryDep) -> CustomerLedgerInfo:
+async def get_customer_ledger_info(ctx: ContextDep) -> CustomerLedgerInfo:
+    query = LedgerQuery.from_query(ctx.request.query_params)
+
     def page(c: RequestContext) -> CustomerLedgerInfo:
         return service.customer_ledger_info(
             c.session, org=c.caller.org, config=c.caller.config, query=query, now=c.now

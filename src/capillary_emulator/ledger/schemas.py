@@ -1,21 +1,18 @@
 """Query parameters and answers of the two ledger endpoints, with Capillary's exact casing.
 
-Every query field is a raw string so that a malformed number or date reaches the service, which
-answers with a Capillary code instead of FastAPI's 422. The router validates the query string
-with `from_query` rather than FastAPI's per-field query model: the same result at a fraction
-of the cost on a hot read path (bench/README.md, "Ledger at scale").
+The query is a `query_string.QueryModel`: raw strings, read from the query string by the router.
 """
 
-from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from capillary_emulator.envelope import StatusItem
+from capillary_emulator.query_string import QueryModel
 
 
-class LedgerQuery(BaseModel):
-    model_config = ConfigDict(use_attribute_docstrings=True)
+class LedgerQuery(QueryModel):
+    DOC_REQUIRED = frozenset({"identifierName", "identifierValue", "source"})
 
     identifierName: str | None = None
     identifierValue: str | None = None
@@ -47,27 +44,6 @@ class LedgerQuery(BaseModel):
     """ASC (default) or DESC on the event date; `sortOrder` and `sort` are older spellings."""
     sortOrder: str | None = None
     sort: str | None = None
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "LedgerQuery":
-        """Unknown parameters are ignored; a repeated one keeps its last value."""
-        return cls.model_validate(
-            {name: params[name] for name in cls.model_fields if name in params}
-        )
-
-    @classmethod
-    def openapi_parameters(cls) -> list[dict[str, Any]]:
-        required = {"identifierName", "identifierValue", "source"}
-        return [
-            {
-                "name": name,
-                "in": "query",
-                "required": name in required,
-                "schema": {"type": "string"},
-                **({"description": field.description} if field.description else {}),
-            }
-            for name, field in cls.model_fields.items()
-        ]
 
 
 # --- answers ----------------------------------------------------------------------------------

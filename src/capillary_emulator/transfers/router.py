@@ -1,8 +1,6 @@
 """Capillary's customer-to-customer points transfer: check (with OTP), transfer, history."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from capillary_emulator.context import ContextDep, RequestContext, read_only
 from capillary_emulator.envelope import DataEnvelope, status_items
@@ -54,10 +52,13 @@ async def transfer_points(body: CustomerTransferBody, ctx: ContextDep) -> Record
     return RecordEnvelope(data=[record])
 
 
-@router.get("/v2/points/transfer", response_model=RecordEnvelope)
+@router.get(
+    "/v2/points/transfer",
+    response_model=RecordEnvelope,
+    openapi_extra={"parameters": TransferHistoryQuery.openapi_parameters()},
+)
 @read_only
-async def transfer_history(
-    query: Annotated[TransferHistoryQuery, Query()], ctx: ContextDep
-) -> RecordEnvelope:
+async def transfer_history(ctx: ContextDep) -> RecordEnvelope:
+    query = TransferHistoryQuery.from_query(ctx.request.query_params)
     records = service.transfer_history(ctx.session, caller=ctx.caller, query=query)
     return RecordEnvelope(data=records)

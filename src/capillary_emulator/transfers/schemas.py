@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from capillary_emulator import lenient
 from capillary_emulator.customers.schemas import CustomerObject
+from capillary_emulator.query_string import QueryModel
 from capillary_emulator.transfer_core.schemas import TransferBody
 
 
@@ -31,7 +32,7 @@ class Transferrable(BaseModel):
     transferrable: bool
 
 
-class TransferHistoryQuery(BaseModel):
+class TransferHistoryQuery(QueryModel):
     """The query of GET /v2/points/transfer; every value is checked by the service."""
 
     identifierName: str | None = None
