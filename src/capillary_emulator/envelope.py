@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from capillary_emulator.errors import CapillaryError
 
@@ -23,8 +23,8 @@ class DataEnvelope(BaseModel, Generic[T]):
     """The transfer family's body: `{"data": [...], "warnings": [], "errors": []}`."""
 
     data: list[T]
-    warnings: list[StatusItem] = []
-    errors: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
+    errors: list[StatusItem] = Field(default_factory=list)
 
 
 def status_items(warnings: Sequence[CapillaryError]) -> list[StatusItem]:

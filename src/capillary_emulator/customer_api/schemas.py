@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.customers.schemas import CustomerObject
@@ -21,9 +21,9 @@ class ProfileIn(BaseModel):
 
     firstName: lenient.Text = None
     lastName: lenient.Text = None
-    identifiers: list[IdentifierIn] = []
+    identifiers: list[IdentifierIn] = Field(default_factory=list)
     source: lenient.Text = None
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = Field(default_factory=dict)
 
 
 class LoyaltyInfoIn(BaseModel):
@@ -37,22 +37,22 @@ class CustomerBody(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    profiles: list[ProfileIn] = []
-    loyaltyInfo: LoyaltyInfoIn = LoyaltyInfoIn()
-    extendedFields: dict[str, Any] = {}
+    profiles: list[ProfileIn] = Field(default_factory=list)
+    loyaltyInfo: LoyaltyInfoIn = Field(default_factory=LoyaltyInfoIn)
+    extendedFields: dict[str, Any] = Field(default_factory=dict)
 
 
 class CustomerCreated(BaseModel):
     createdId: int
-    warnings: list[StatusItem] = []
-    sideEffects: list[dict[str, Any]] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
+    sideEffects: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class CustomerEntity(BaseModel):
     """GET /v2/customers/lookup: the userId only."""
 
     entity: int
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class LoyaltyProgramDetail(BaseModel):
@@ -70,7 +70,7 @@ class CustomerDetails(CustomerObject):
     """GET /v2/customers/{id} and /lookup/customerDetails: the customer object, the embeds."""
 
     loyaltyProgramDetails: list[LoyaltyProgramDetail] | None = None
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class V11ItemStatus(BaseModel):

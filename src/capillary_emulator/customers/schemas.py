@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TransferParty(BaseModel):
@@ -50,21 +50,21 @@ class CommChannel(BaseModel):
     value: str
     primary: bool = True
     verified: bool = False
-    meta: CommChannelMeta = CommChannelMeta()
-    attributes: dict[str, Any] = {}
+    meta: CommChannelMeta = Field(default_factory=CommChannelMeta)
+    attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 class Profile(BaseModel):
     firstName: str
     lastName: str
     attribution: Attribution
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = Field(default_factory=dict)
     identifiers: list[Identifier]
     commChannels: list[CommChannel]
     source: str
     userId: int
     accountId: str
-    conflictingProfileList: list[dict[str, Any]] = []
+    conflictingProfileList: list[dict[str, Any]] = Field(default_factory=list)
     autoUpdateTime: str
 
 
@@ -79,5 +79,5 @@ class CustomerObject(BaseModel):
     id: int
     profiles: list[Profile]
     loyaltyInfo: LoyaltyInfo
-    segments: dict[str, Any] = {}
-    extendedFields: dict[str, Any] = {}
+    segments: dict[str, Any] = Field(default_factory=dict)
+    extendedFields: dict[str, Any] = Field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
@@ -35,23 +35,23 @@ class CustomerInfo(BaseModel):
 
 class TransactionAdded(BaseModel):
     createdId: int
-    warnings: list[StatusItem] = []
-    errors: list[StatusItem] = []
-    sideEffects: list[SideEffect] = []
-    loyaltyDetails: list[dict[str, Any]] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
+    errors: list[StatusItem] = Field(default_factory=list)
+    sideEffects: list[SideEffect] = Field(default_factory=list)
+    loyaltyDetails: list[dict[str, Any]] = Field(default_factory=list)
     customerInfo: CustomerInfo
 
 
 class BulkResult(BaseModel):
     billNumber: str
     id: int | None = None
-    sideEffects: list[SideEffect] = []
+    sideEffects: list[SideEffect] = Field(default_factory=list)
 
 
 class BulkItem(BaseModel):
     result: BulkResult
-    errors: list[StatusItem] = []
-    warnings: list[StatusItem] = []
+    errors: list[StatusItem] = Field(default_factory=list)
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class BulkAnswer(BaseModel):
@@ -70,7 +70,7 @@ class Earning(BaseModel):
     programId: int
     awardedPoints: int
     eventLogId: int | None = None
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class UnlockBody(BaseModel):
@@ -81,8 +81,8 @@ class UnlockBody(BaseModel):
     eventName: lenient.Text = None
     billNumber: lenient.Text = None
     eventLogId: lenient.Whole = None
-    lineItemIds: list[lenient.Whole] = []
-    itemCodes: list[lenient.Text] = []
+    lineItemIds: list[lenient.Whole] = Field(default_factory=list)
+    itemCodes: list[lenient.Text] = Field(default_factory=list)
     billDate: lenient.Text = None
     sourceStoreId: lenient.Whole = None
     sourceTillId: lenient.Whole = None
@@ -98,4 +98,4 @@ class PointsUnlocked(BaseModel):
 
 class UnlockAnswer(BaseModel):
     pointsUnlocked: list[PointsUnlocked]
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)

@@ -101,7 +101,7 @@ class CustomerLedgerBalance(BaseModel):
 
     customerDetails: CustomerDetails
     ledgerDetails: BalanceLedgerDetails
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class EntryDetail(BaseModel):
@@ -149,4 +149,4 @@ class CustomerLedgerInfo(BaseModel):
     customerDetails: CustomerDetails
     ledgerDetails: PageDetails
     ledgerEntries: list[LedgerEntryItem]
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)

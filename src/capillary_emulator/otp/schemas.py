@@ -1,6 +1,6 @@
 """Wire shapes of /v2/otp: every field lenient so that the service answers with Capillary's code."""
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
@@ -30,11 +30,11 @@ class OtpCreated(BaseModel):
     """POST /v2/otp/generate's answer: the id of the code (the code itself is never echoed)."""
 
     createdId: int
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class OtpValidated(BaseModel):
     """POST /v2/otp/validate's answer: `entity` says whether the code was right."""
 
     entity: bool
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)

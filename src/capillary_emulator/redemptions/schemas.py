@@ -5,7 +5,7 @@ sample does; whole points are integers (`"balance": 2906`), other amounts floats
 amounts are typed `int | float`.
 """
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
@@ -88,7 +88,7 @@ class SideEffect(BaseModel):
 
 
 class SideEffects(BaseModel):
-    effect: list[SideEffect] = []
+    effect: list[SideEffect] = Field(default_factory=list)
 
 
 class RedeemedItem(BaseModel):
@@ -113,7 +113,7 @@ class FailedRedeemItem(BaseModel):
     user_id: str | None
     points_redeemed: str
     redeemed_value: Points = 0
-    side_effects: SideEffects = SideEffects()
+    side_effects: SideEffects = Field(default_factory=SideEffects)
     item_status: V11Status
 
 
@@ -181,7 +181,7 @@ class UpdateRedemptionBody(BaseModel):
     billId: lenient.Whole = None
     purpose: lenient.Text = None
     entity: RedemptionEntity | None = None
-    customFields: dict[str, lenient.Text] = {}
+    customFields: dict[str, lenient.Text] = Field(default_factory=dict)
 
 
 class RedemptionUpdated(BaseModel):
@@ -198,4 +198,4 @@ class RedemptionUpdated(BaseModel):
     customerId: int
     externalReferenceNumber: str | None = None
     """Left out when the redemption has none."""
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)

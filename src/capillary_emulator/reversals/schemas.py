@@ -5,7 +5,7 @@ a reversal refused by the org's switch (905) answers a shorter one, without `cus
 `orgId` and `reversalId`.
 """
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.envelope import StatusItem
@@ -44,7 +44,7 @@ class ReversalAnswer(BaseModel):
     pointsReversed: float
     pointsReversedDetails: PointsReversedDetails
     reversalId: str
-    warnings: list[StatusItem] = []
+    warnings: list[StatusItem] = Field(default_factory=list)
 
 
 class ReversalDisabledAnswer(BaseModel):
