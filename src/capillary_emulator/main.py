@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # FastAPI's native OpenTelemetry would look the global providers up on every request
+        # (and trace it when the process configured one): an emulator under test is not
+        # observed that way (docs/architecture.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_api_docs(app)
     install_openapi(app)
