@@ -92,9 +92,7 @@ class RequestContext:
 
     @property
     def unit(self) -> Unit:
-        unit = unit_of(self.session)
-        assert unit is not None
-        return unit
+        return unit_of(self.session)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -275,8 +275,10 @@ def unit_session(unit: Unit) -> Session:
     return session
 
 
-def unit_of(session: Session) -> "Unit | None":
+def unit_of(session: Session) -> Unit:
+    """The unit a Capillary request's session carries."""
     found: Unit | None = session.info.get(UNIT)
+    assert found is not None, "not a Capillary request's session"
     return found
 
 

@@ -154,13 +154,13 @@ def _timezone(offset: str) -> timezone:
 
 def iso_in_org(moment: datetime, org: OrgInfo) -> str:
     """ISO-8601 with the org's offset, seconds precision: "2018-03-05T15:52:47+05:30"."""
-    return moment.astimezone(_timezone(org.timezone)).replace(microsecond=0).isoformat()
+    return moment.astimezone(org_timezone(org)).replace(microsecond=0).isoformat()
 
 
 def legacy_in_org(moment: datetime, org: OrgInfo) -> str:
     """Capillary's legacy form in the org's time zone: "2021-07-16 15:53:42" (written by
     `isoformat`: strftime costs ~10 us a call)."""
-    local = moment.astimezone(_timezone(org.timezone))
+    local = moment.astimezone(org_timezone(org))
     return local.replace(microsecond=0, tzinfo=None).isoformat(" ")
 
 

@@ -81,7 +81,6 @@ def _use(session: Session, fault: Fault) -> bool:
     transaction.
     """
     unit = unit_of(session)
-    assert unit is not None
     unit.rollback()
     try:
         used = use_fault(Db(session), fault.id)

@@ -3,7 +3,6 @@ before the first write, then written a table at a time (`seed/rows.py`), the led
 through the ledger writer's bulk path. A document that fails writes nothing.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,11 +80,12 @@ def check_conflicts(
             taken.add(name, values)
 
 
-def write_orgs(
-    session: Session, plans: Sequence[OrgRows], progress: Progress | None = None
-) -> None:
-    """Insert freshly planned orgs, ids after those the database holds."""
+def write_orgs(session: Session, plans: list[OrgRows], progress: Progress | None = None) -> None:
+    """Insert freshly planned orgs, ids after those the database holds. `plans` is emptied
+    once its rows are encoded: a large document's planned rows are not held through the
+    write beside their encoded copy."""
     prepared = rows.prepare(plans, session.get_bind().dialect)
+    plans.clear()
     rows.write(session, prepared, restart=False, progress=progress)
 
 
@@ -100,12 +100,8 @@ def load_seed(
     SeedDocumentError, having written nothing, on a conflict. Every worker drops its cached
     callers once this commits (`caches.invalidate`)."""
     plans = plan_document(session, document, now=now, progress=progress)
-    # What each step is done with is let go before the next (a large document's models,
-    # planned rows and encoded rows would otherwise all be held at the peak of the write).
-    del document
+    del document  # its models are not needed once planned (nor held through the write)
     created = {"orgs": [plan.created for plan in plans]}
-    prepared = rows.prepare(plans, session.get_bind().dialect)
-    del plans
-    rows.write(session, prepared, restart=False, progress=progress)
+    write_orgs(session, plans, progress)
     caches.invalidate(session)
     return created

@@ -35,16 +35,14 @@ def table_of(model: type[Base]) -> Table:
 
 Params = Mapping[str, Any]
 
-SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-"""SQLAlchemy's storage format for DATETIME on SQLite (always with microseconds)."""
-
 
 def naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def sqlite_time(value: datetime) -> str:
-    # SQLITE_TIME_FORMAT, written by `isoformat` (strftime costs ~10 us a call).
+    """SQLAlchemy's storage format for DATETIME on SQLite, "%Y-%m-%d %H:%M:%S.%f" (always with
+    microseconds), written by `isoformat` (strftime costs ~10 us a call)."""
     return naive_utc(value).isoformat(" ", "microseconds")
 
 
