@@ -4,18 +4,18 @@ Every field is a raw string (or None) so that a malformed value reaches the serv
 answers with a Capillary code instead of FastAPI's 422. Routers validate the query string with
 `from_query` rather than FastAPI's query model (`Annotated[Model, Query()]`): the same result,
 while FastAPI inspects every field's annotation again on every request (a quarter of a
-transfer-history call). `openapi_parameters` documents them (`openapi_extra`).
+transfer-history call). `openapi_parameters` documents them (`openapi_extra`), descriptions
+from `Field(description=...)`: pydantic's `use_attribute_docstrings` reads the class's source
+through `inspect.getmodule`, ~15 ms of every start per class.
 """
 
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 
 class QueryModel(BaseModel):
-    model_config = ConfigDict(use_attribute_docstrings=True)
-
     DOC_REQUIRED: ClassVar[frozenset[str]] = frozenset()
     """Parameters the API documentation marks required (the service answers their absence)."""
 

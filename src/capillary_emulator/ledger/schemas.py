@@ -18,30 +18,29 @@ class LedgerQuery(QueryModel):
     identifierValue: str | None = None
     source: str | None = None
     accountId: str | None = None
-    acountId: str | None = None
-    """The seed document's spelling of accountId; both are accepted."""
-    type: str | None = None
-    """CUSTOMER (default) or USERGROUP2."""
+    acountId: str | None = Field(
+        None, description="The seed document's spelling of accountId; both are accepted."
+    )
+    type: str | None = Field(None, description="CUSTOMER (default) or USERGROUP2.")
     tillId: str | None = None
-    tillIds: str | None = None
-    """Comma-separated till ids."""
+    tillIds: str | None = Field(None, description="Comma-separated till ids.")
     storeCode: str | None = None
     storeId: str | None = None
     programId: str | None = None
     limit: str | None = None
-    offset: str | None = None
-    """A page number, not a row offset."""
-    startDate: str | None = None
-    """YYYY-MM-DDThh:mm:ss (getCustomerLedgerInfo only)."""
-    endDate: str | None = None
-    """YYYY-MM-DDThh:mm:ss."""
+    offset: str | None = Field(None, description="A page number, not a row offset.")
+    startDate: str | None = Field(
+        None, description="YYYY-MM-DDThh:mm:ss (getCustomerLedgerInfo only)."
+    )
+    endDate: str | None = Field(None, description="YYYY-MM-DDThh:mm:ss.")
     includeTillConceptEvents: str | None = None
-    ledgerEntryType: str | None = None
-    """CREDIT, DEBIT or OPENING_BALANCE."""
-    pointCategoryType: str | None = None
-    """REGULAR, PROMISED or TRIGGER_BASED."""
-    order: str | None = None
-    """ASC (default) or DESC on the event date; `sortOrder` and `sort` are older spellings."""
+    ledgerEntryType: str | None = Field(None, description="CREDIT, DEBIT or OPENING_BALANCE.")
+    pointCategoryType: str | None = Field(None, description="REGULAR, PROMISED or TRIGGER_BASED.")
+    order: str | None = Field(
+        None,
+        description="ASC (default) or DESC on the event date; `sortOrder` and `sort` are older "
+        "spellings.",
+    )
     sortOrder: str | None = None
     sort: str | None = None
 

@@ -3,7 +3,7 @@
 The transfer record both families answer with is `transfer_core.schemas.TransferRecord`.
 """
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from capillary_emulator import lenient
 from capillary_emulator.customers.schemas import CustomerObject
@@ -40,5 +40,4 @@ class TransferHistoryQuery(QueryModel):
     source: str | None = None
     accountId: str | None = None
     programId: str | None = None
-    userEntityType: str | None = None
-    """CUSTOMER (default) or USERGROUP2."""
+    userEntityType: str | None = Field(None, description="CUSTOMER (default) or USERGROUP2.")
