@@ -12,10 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from capillary_emulator.models import EmulatorState, Org
-from capillary_emulator.store.control import read_state
-from capillary_emulator.store.sql import Db
-
-STATE_ID = 1
+from capillary_emulator.store.control import STATE_ID, open_request, read_state
+from capillary_emulator.store.sql import Db, Row
 
 
 def system_now() -> datetime:
@@ -32,7 +30,16 @@ class ClockReading:
 
 
 def read_clock(session: Session) -> ClockReading:
-    row = read_state(Db(session), STATE_ID)
+    return _reading(read_state(Db(session), STATE_ID))
+
+
+def open_clock(session: Session) -> ClockReading:
+    """A Capillary request's first statements (`store.control.open_request`: on Postgres the
+    shared reset lock, then the clock), beginning its transaction."""
+    return _reading(open_request(session))
+
+
+def _reading(row: Row | None) -> ClockReading:
     if row is None:
         return ClockReading(system_now(), False)
     offset_us, frozen_at, generation = row

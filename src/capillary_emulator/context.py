@@ -135,10 +135,9 @@ FaultInjector = Callable[[Request, Session, ClockReading], Awaitable[None]]
 
 def _first_statements(session: Session) -> ClockReading:
     """A Capillary request's first statements: on Postgres the shared reset lock (waiting for a
-    reset in progress), then the clock and the control generation."""
-    db = Db(session)
-    share_reset_lock(db)
-    return clock.read_clock(session)
+    reset in progress), then the clock and the control generation (one round trip with the
+    BEGIN)."""
+    return clock.open_clock(session)
 
 
 UNIT_SCOPE_KEY = "capemu.unit"

@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -205,11 +205,13 @@ class Unit:
     and ended on the driver (SQLAlchemy's Session and Connection machinery cost more than the
     short transactions themselves). `store.sql.Db` runs every statement on `raw`.
 
-    The transaction begins with the first statement (`begin`, called by `Db`); it is ended by
-    `commit` or `rollback`, after which the next statement begins a new one. SQLite: BEGIN
-    IMMEDIATE (the write lock, which serialises writers across processes), or a deferred BEGIN
-    (a WAL snapshot) for a read-only request. Postgres: psycopg begins implicitly; a read-only
-    request runs in autocommit (see `begin_read_only`).
+    The transaction begins with the first statement (`begin`, called by `Db`, or `begin_with`
+    the request's first statements); it is ended by `commit` or `rollback`, after which the
+    next statement begins a new one. SQLite: BEGIN IMMEDIATE (the write lock, which serialises
+    writers across processes), or a deferred BEGIN (a WAL snapshot) for a read-only request.
+    Postgres: the driver connection is in autocommit while the unit holds it and the unit sends
+    BEGIN itself, so that it can go in one round trip with the first statements (psycopg's own
+    BEGIN is a round trip of its own); a read-only request sends none (see `begin_read_only`).
     """
 
     __slots__ = ("_pooled", "begun", "dialect", "is_sqlite", "raw", "read_only")
@@ -222,15 +224,40 @@ class Unit:
         self.begun = False
         self._pooled: PoolProxiedConnection | None = engine.raw_connection()
         self.raw = self._pooled.driver_connection
-        if read_only and not self.is_sqlite:
+        if not self.is_sqlite:
             self.raw.autocommit = True
 
-    def begin(self) -> None:
+    def _begin_sql(self) -> str:
         if self.is_sqlite:
-            sql = "BEGIN" if self.read_only else "BEGIN IMMEDIATE"
+            return "BEGIN" if self.read_only else "BEGIN IMMEDIATE"
+        return "" if self.read_only else "BEGIN"
+
+    def begin(self) -> None:
+        sql = self._begin_sql()
+        if sql:
             notify(sql)
             self.raw.execute(sql)
         self.begun = True
+
+    def begin_with(self, statements: Sequence[str]) -> Any:
+        """Begin with the transaction's first statements (SQL without parameters); the driver
+        cursor on the last one's rows. On Postgres they go with the BEGIN as one simple query:
+        one round trip, the statements run in order, each on its own snapshot (READ
+        COMMITTED), so one after a lock sees what committed before the lock was granted."""
+        self.begun = True
+        if self.is_sqlite:
+            self.begin()
+            for sql in statements:
+                notify(sql)
+                cursor = self.raw.execute(sql)
+            return cursor
+        begin = self._begin_sql()
+        script = "; ".join([begin, *statements] if begin else statements)
+        notify(script)
+        cursor = self.raw.execute(script)
+        while cursor.nextset():
+            pass
+        return cursor
 
     def commit(self) -> None:
         if self.begun:
@@ -247,8 +274,6 @@ class Unit:
         transaction."""
         self.rollback()
         self.read_only = False
-        if not self.is_sqlite:
-            self.raw.autocommit = False
 
     def close(self) -> None:
         """Roll back what was not committed and hand the connection back to the pool (a
@@ -259,8 +284,8 @@ class Unit:
         self._pooled = None
         try:
             self.rollback()
-            if self.read_only and not self.is_sqlite:
-                self.raw.autocommit = False
+            if not self.is_sqlite:
+                self.raw.autocommit = False  # as the pool's other users expect it
         except Exception:
             pooled.invalidate()
             raise

@@ -185,11 +185,13 @@ class Db:
     is_sqlite: bool
     raw: Any
     _time: Callable[[datetime], Any]
+    _unit: Unit | None
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, begin: bool = True) -> None:
         unit: Unit | None = session.info.get(UNIT)
+        self._unit = unit
         if unit is not None:  # a Capillary request's (`db.Unit`)
-            if not unit.begun:
+            if begin and not unit.begun:
                 unit.begin()
             self.dialect = unit.dialect
             self.is_sqlite = unit.is_sqlite
@@ -245,6 +247,23 @@ class Db:
         if OBSERVERS:
             notify(compiled.sql, driver_params)
         return compiled, self.raw.execute(compiled.sql, driver_params)
+
+    def opening(self, statements: Sequence[Statement]) -> list[Row]:
+        """The first statements of a request's transaction (none takes parameters), sent with
+        its BEGIN (`db.Unit.begin_with`: one round trip on Postgres); the last one's rows. A
+        `Db` made with `begin=False`; one whose transaction is already begun runs them one by
+        one."""
+        compiled = [statement.compiled(self.dialect) for statement in statements]
+        unit = self._unit
+        if unit is None or unit.begun:
+            cursor = None
+            for each in compiled:
+                notify(each.sql)
+                cursor = self.raw.execute(each.sql)
+        else:
+            cursor = unit.begin_with([each.sql for each in compiled])
+        assert cursor is not None
+        return self._rows(compiled[-1], cursor.fetchall())
 
     def rows(self, statement: Statement, **params: Any) -> list[Row]:
         compiled, cursor = self._run(statement, params)
