@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
+from capillary_emulator.emulator.journal import WRITER_NAME
 from tests.support import DEMO_AUTH, DEMO_ORG, LiveServer, is_postgres
 from tests.support.databases import fresh_database_url
 
@@ -154,6 +157,34 @@ class TestJournalMemory:
             kept = client.get("/_emulator/journal/count").json()["count"]
         # An entry counts its 8 KiB of body and ~200 bytes more: 7 fit in 64 KiB.
         assert 1 <= kept <= 7
+
+
+class TestJournalConnection:
+    def test_keeps_storing_once_its_connection_is_lost(self, http, served):
+        """On Postgres each worker stores its calls through a connection of its own; killed, the
+        batch that was on it is lost (the thread waits a second), and the next one opens another.
+        On SQLite the journal is this process's memory, with no connection to lose."""
+        if is_postgres(served.env["CAPEMU_DATABASE_URL"]):
+            http.get(BALANCE, params=QUERY, headers=DEMO_AUTH)
+            stored(http, 1)  # so a worker's thread has opened its connection
+            engine = create_engine(served.env["CAPEMU_DATABASE_URL"], poolclass=NullPool)
+            with engine.connect() as connection:
+                killed = connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE application_name = :name"
+                    ),
+                    {"name": WRITER_NAME},
+                ).scalar()
+            engine.dispose()
+            assert killed >= 1
+            http.get(BALANCE, params=QUERY, headers=DEMO_AUTH)  # its batch fails
+            time.sleep(1.5)
+        marker = "after-" + uuid.uuid4().hex[:8]
+        answered = http.get(BALANCE, params={**QUERY, "marker": marker}, headers=DEMO_AUTH)
+        assert answered.status_code == 200
+        entries = stored(http, 1, path=BALANCE)
+        assert marker in json.dumps(entries[0])
 
 
 class TestJournalFilters:

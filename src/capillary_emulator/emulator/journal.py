@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capillary_emulator.context import ORG_SCOPE_KEY
@@ -32,6 +33,8 @@ from capillary_emulator.store.journal import JournalEntry, JournalFilter
 
 BATCH_S = 0.05
 """How long the journal thread (Postgres) lets calls gather before it stores them together."""
+WRITER_NAME = "capemu-journal"
+"""The `application_name` of a worker's journal connection (Postgres), in pg_stat_activity."""
 BODY_LIMIT = 8192
 """Bytes of a request body (and of an answer, for its error codes) the journal keeps."""
 
@@ -146,27 +149,48 @@ class MemoryStore:
         self.bytes = 0
 
 
+def _driver(pooled: PoolProxiedConnection) -> Any:
+    return pooled.driver_connection
+
+
 @dataclass
 class TableStore:
     """The shared `emulator_journal` table; trimmed to `rows` and `max_bytes` after every
-    tenth of either that this worker has written."""
+    tenth of either that this worker has written. Entries go in by COPY on a connection the
+    store keeps for itself, in autocommit (`journal_store.copy_entries`)."""
 
     engine: Engine
     rows: int
     max_bytes: int
     _rows_since_trim: int = 0
     _bytes_since_trim: int = 0
+    _writer: PoolProxiedConnection | None = None
 
     def add(self, entries: Sequence[JournalEntry]) -> None:
-        with self.engine.begin() as connection:
-            journal_store.insert_entries(connection, entries)
-            self._rows_since_trim += len(entries)
-            self._bytes_since_trim += sum(e.size for e in entries)
-            if self._rows_since_trim * 10 >= self.rows or self._bytes_since_trim * 10 >= (
-                self.max_bytes
-            ):
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = self.engine.raw_connection()
+            _driver(writer).autocommit = True
+            _driver(writer).execute(f"SET application_name = '{WRITER_NAME}'")
+        try:
+            journal_store.copy_entries(_driver(writer), entries)
+        except Exception:
+            writer.invalidate()  # the next batch opens another
+            self._writer = None
+            raise
+        self._rows_since_trim += len(entries)
+        self._bytes_since_trim += sum(e.size for e in entries)
+        if self._rows_since_trim * 10 >= self.rows or self._bytes_since_trim * 10 >= self.max_bytes:
+            with self.engine.begin() as connection:
                 journal_store.trim(connection, keep_rows=self.rows, keep_bytes=self.max_bytes)
-                self._rows_since_trim = self._bytes_since_trim = 0
+            self._rows_since_trim = self._bytes_since_trim = 0
+
+    def close(self) -> None:
+        if self._writer is not None:
+            _driver(self._writer).execute("RESET application_name")
+            _driver(self._writer).autocommit = False
+            self._writer.close()
+            self._writer = None
 
     def select(self, where: JournalFilter, *, limit: int) -> list[JournalEntry]:
         with self.engine.connect() as connection:
@@ -226,6 +250,9 @@ class Journal:
             self._thread.join(timeout=5)
             self._thread = None
         self.flush()
+        with self._lock:
+            if isinstance(self._store, TableStore):
+                self._store.close()
 
     def record(self, call: Call) -> None:
         """The request path's whole cost: an append (and for the shared table a wake-up).
