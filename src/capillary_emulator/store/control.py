@@ -1,7 +1,9 @@
 """The emulator's own state row: the clock and the control generation, read in one statement;
 the reset lock."""
 
-from sqlalchemy import bindparam, func, literal_column, select
+from datetime import datetime
+
+from sqlalchemy import Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from capillary_emulator.models import EmulatorState
@@ -10,13 +12,15 @@ from capillary_emulator.store.sql import Db, Row, Statement
 STATE_ID = 1
 """The id of the emulator's one state row."""
 
+
+def _state() -> Select[int, datetime | None, int]:
+    return select(
+        EmulatorState.clock_offset_us, EmulatorState.frozen_at, EmulatorState.control_generation
+    )
+
+
 READ_STATE = Statement(
-    "read_state",
-    lambda: select(
-        EmulatorState.clock_offset_us,
-        EmulatorState.frozen_at,
-        EmulatorState.control_generation,
-    ).where(EmulatorState.id == bindparam("state_id")),
+    "read_state", lambda: _state().where(EmulatorState.id == bindparam("state_id"))
 )
 
 
@@ -26,12 +30,7 @@ def read_state(db: Db, state_id: int) -> Row | None:
 
 
 _READ_THE_STATE = Statement(
-    "read_the_state",
-    lambda: select(
-        EmulatorState.clock_offset_us,
-        EmulatorState.frozen_at,
-        EmulatorState.control_generation,
-    ).where(EmulatorState.id == literal_column(str(STATE_ID))),
+    "read_the_state", lambda: _state().where(EmulatorState.id == literal_column(str(STATE_ID)))
 )
 """`READ_STATE` of the one state row, without parameters (it can go with the BEGIN)."""
 

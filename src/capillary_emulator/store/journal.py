@@ -13,10 +13,8 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.sql import ColumnElement
 
 from capillary_emulator.models import EmulatorState, journal_table
+from capillary_emulator.store.control import STATE_ID
 from capillary_emulator.store.sql import naive_utc
-
-STATE_ROW = 1
-"""`clock.STATE_ID`, the emulator_state row (clock imports the store, not the other way)."""
 
 ENTRY_OVERHEAD = 200
 """Bytes an entry counts beyond its texts (the record, its numbers and times)."""
@@ -92,7 +90,7 @@ class JournalFilter:
         t = journal_table.c
         cleared = (
             select(EmulatorState.journal_cleared_at)
-            .where(EmulatorState.id == STATE_ROW)
+            .where(EmulatorState.id == STATE_ID)
             .scalar_subquery()
         )
         conditions: list[ColumnElement[bool]] = [
@@ -206,5 +204,5 @@ def clear(connection: Connection, *, now: datetime) -> None:
     write."""
     connection.execute(delete(journal_table))
     connection.execute(
-        update(EmulatorState).where(EmulatorState.id == STATE_ROW).values(journal_cleared_at=now)
+        update(EmulatorState).where(EmulatorState.id == STATE_ID).values(journal_cleared_at=now)
     )
