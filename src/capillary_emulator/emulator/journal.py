@@ -167,23 +167,32 @@ class TableStore:
     _writer: PoolProxiedConnection | None = None
 
     def add(self, entries: Sequence[JournalEntry]) -> None:
-        writer = self._writer
-        if writer is None:
-            writer = self._writer = self.engine.raw_connection()
-            _driver(writer).autocommit = True
-            _driver(writer).execute(f"SET application_name = '{WRITER_NAME}'")
         try:
-            journal_store.copy_entries(_driver(writer), entries)
+            journal_store.copy_entries(_driver(self._connection()), entries)
         except Exception:
-            writer.invalidate()  # the next batch opens another
-            self._writer = None
-            raise
+            # Most likely the connection was lost while idle (a restarted server, a terminated
+            # backend): the batch goes again on a new one. Had it been stored before the answer
+            # was lost, it would now be there twice; a second failure loses it.
+            self._drop_writer()
+            journal_store.copy_entries(_driver(self._connection()), entries)
         self._rows_since_trim += len(entries)
         self._bytes_since_trim += sum(e.size for e in entries)
         if self._rows_since_trim * 10 >= self.rows or self._bytes_since_trim * 10 >= self.max_bytes:
             with self.engine.begin() as connection:
                 journal_store.trim(connection, keep_rows=self.rows, keep_bytes=self.max_bytes)
             self._rows_since_trim = self._bytes_since_trim = 0
+
+    def _connection(self) -> PoolProxiedConnection:
+        if self._writer is None:
+            self._writer = self.engine.raw_connection()
+            _driver(self._writer).autocommit = True
+            _driver(self._writer).execute(f"SET application_name = '{WRITER_NAME}'")
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.invalidate()
+            self._writer = None
 
     def close(self) -> None:
         if self._writer is not None:
