@@ -244,13 +244,13 @@ class Unit:
         cursor on the last one's rows. On Postgres they go with the BEGIN as one simple query:
         one round trip, the statements run in order, each on its own snapshot (READ
         COMMITTED), so one after a lock sees what committed before the lock was granted."""
-        self.begun = True
         if self.is_sqlite:
             self.begin()
             for sql in statements:
                 notify(sql)
                 cursor = self.raw.execute(sql)
             return cursor
+        self.begun = True  # from here a failure is rolled back
         begin = self._begin_sql()
         script = "; ".join([begin, *statements] if begin else statements)
         notify(script)

@@ -250,19 +250,12 @@ class Db:
 
     def opening(self, statements: Sequence[Statement]) -> list[Row]:
         """The first statements of a request's transaction (none takes parameters), sent with
-        its BEGIN (`db.Unit.begin_with`: one round trip on Postgres); the last one's rows. A
-        `Db` made with `begin=False`; one whose transaction is already begun runs them one by
-        one."""
-        compiled = [statement.compiled(self.dialect) for statement in statements]
+        its BEGIN (`db.Unit.begin_with`: one round trip on Postgres); the last one's rows. On a
+        `Db` made with `begin=False` over a unit whose transaction has not begun."""
         unit = self._unit
-        if unit is None or unit.begun:
-            cursor = None
-            for each in compiled:
-                notify(each.sql)
-                cursor = self.raw.execute(each.sql)
-        else:
-            cursor = unit.begin_with([each.sql for each in compiled])
-        assert cursor is not None
+        assert unit is not None and not unit.begun, "not the start of a request's transaction"
+        compiled = [statement.compiled(self.dialect) for statement in statements]
+        cursor = unit.begin_with([each.sql for each in compiled])
         return self._rows(compiled[-1], cursor.fetchall())
 
     def rows(self, statement: Statement, **params: Any) -> list[Row]:
